@@ -1,0 +1,94 @@
+import {
+  ClosedError,
+  cosineSimilarity,
+  InvalidOptionError,
+  InvalidRequestError,
+  norm,
+} from '@cache/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalEmbedder } from '../src/index.js';
+
+const embedder = new LocalEmbedder();
+afterAll(() => embedder.close());
+
+describe('LocalEmbedder', () => {
+  it('names the model and its dimension', () => {
+    expect(embedder.id).toBe('local/use-lite@512');
+    expect(embedder.dimension).toBe(512);
+  });
+
+  it('returns one unit-length Float32Array of 512 values per text, in order', async () => {
+    const texts = ['What is Python?', 'How tall is Mount Everest?', 'Café ☕ naïve'];
+    const vectors = await embedder.embed(texts);
+    expect(vectors).toHaveLength(3);
+    for (const v of vectors) {
+      expect(v).toBeInstanceOf(Float32Array);
+      expect(v).toHaveLength(512);
+      expect(norm(v)).toBeCloseTo(1, 5);
+    }
+    const [single] = await embedder.embed(['How tall is Mount Everest?']);
+    expect(cosineSimilarity(single as Float32Array, vectors[1] as Float32Array)).toBeGreaterThan(
+      0.99999,
+    );
+  });
+
+  it('splits large inputs into batches with the same results', async () => {
+    const small = new LocalEmbedder({ maxBatchSize: 2 });
+    try {
+      const texts = ['one apple', 'two pears', 'three plums', 'four figs', 'five limes'];
+      const a = await small.embed(texts);
+      const b = await embedder.embed(texts);
+      expect(a).toHaveLength(5);
+      a.forEach((v, i) => {
+        expect(cosineSimilarity(v, b[i] as Float32Array)).toBeGreaterThan(0.99999);
+      });
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('scores paraphrases higher than unrelated questions', async () => {
+    const [a, b, c, d] = await embedder.embed([
+      'How do I reset my password?',
+      'How can I change my forgotten password?',
+      'What is the boiling point of water?',
+      'Who painted the Mona Lisa?',
+    ]);
+    const para = cosineSimilarity(a as Float32Array, b as Float32Array);
+    expect(para).toBeGreaterThan(cosineSimilarity(a as Float32Array, c as Float32Array));
+    expect(para).toBeGreaterThan(cosineSimilarity(a as Float32Array, d as Float32Array));
+  });
+
+  it('rejects an empty list and blank texts with InvalidRequestError', async () => {
+    await expect(embedder.embed([])).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(embedder.embed(['ok', ''])).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(embedder.embed(['   '])).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(embedder.embed([42 as unknown as string])).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
+  });
+
+  it('rejects unknown and out-of-range options', () => {
+    expect(() => new LocalEmbedder({ batch: 3 } as never)).toThrow(InvalidOptionError);
+    expect(() => new LocalEmbedder({ maxBatchSize: 0 })).toThrow(InvalidOptionError);
+  });
+
+  it('honours an aborted signal', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await expect(embedder.embed(['hello'], { signal: controller.signal })).rejects.toThrow('stop');
+  });
+
+  it('shares one model load between concurrent callers and closes idempotently', async () => {
+    const fresh = new LocalEmbedder();
+    const results = await Promise.all([
+      fresh.embed(['a cat']),
+      fresh.embed(['a dog']),
+      fresh.load(),
+    ]);
+    expect(results[0]?.[0]).toHaveLength(512);
+    await fresh.close();
+    await fresh.close();
+    await expect(fresh.embed(['a cat'])).rejects.toBeInstanceOf(ClosedError);
+  });
+});
