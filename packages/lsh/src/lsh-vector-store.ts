@@ -1,0 +1,692 @@
+import {
+  assertValidVector,
+  ClosedError,
+  InvalidRequestError,
+  type VectorMatch,
+  type VectorRecord,
+  type VectorSearchOptions,
+  type VectorStore,
+} from '@cache/core';
+import { hammingLimit, popcount32, similarityFromHamming } from './bits.js';
+import { HadamardProjector } from './hadamard.js';
+import { type LshVectorStoreOptions, type ResolvedLshOptions, resolveOptions } from './options.js';
+import { Xoshiro128 } from './prng.js';
+
+/** Memory held by the store's typed arrays, in bytes (key strings and Map overhead excluded). */
+export interface LshMemoryStats {
+  /** Live records. */
+  entries: number;
+  /** Allocated record slots. */
+  capacity: number;
+  /** Float32 unit vectors (capacity × dimension × 4). */
+  vectorBytes: number;
+  /** Sketches, table links, expiry, scope ids and bucket heads. */
+  indexBytes: number;
+  /** (vectorBytes + indexBytes) ÷ entries, or 0 when empty. */
+  bytesPerEntry: number;
+  /** indexBytes ÷ entries, or 0 when empty. */
+  indexBytesPerEntry: number;
+}
+
+/** What the latest `search` looked at; for tuning and benchmarks. */
+export interface LshSearchStats {
+  /** Buckets probed (tables × probes). */
+  buckets: number;
+  /** Distinct records found in those buckets. */
+  candidates: number;
+  /** Candidates of the scope, live, within the Hamming limit: the ones whose cosine was computed. */
+  verified: number;
+  /** The Hamming limit applied to the sketch (poolBits when unfiltered). */
+  hammingLimit: number;
+}
+
+const EMPTY = -1;
+const DIRECT_HEAD_MAX_PLANES = 16;
+
+/**
+ * In-memory vector store using random-hyperplane LSH (name `lsh`).
+ *
+ * Every vector is projected by a seeded randomized Hadamard transform onto `poolBits`
+ * hyperplanes; the signs form its sketch. Each of `tables` tables keys the record by `planes`
+ * bits drawn (by the seeded PRNG) from that pool. A search probes `probes` buckets per table
+ * (multi-probe: least-confident bits flipped), drops candidates of other scopes, expired ones
+ * and those whose sketch is too far in Hamming distance, then checks the exact cosine
+ * similarity against `minSimilarity` (`verify`, default on). Vectors are kept as Float32 unit
+ * vectors, so a check is one dot product. Beyond `maxEntries` the least recently used record is
+ * evicted. Results are approximate: a true match can be missed, never invented (with `verify`).
+ */
+export class LshVectorStore implements VectorStore {
+  /** Always `lsh`. */
+  readonly name = 'lsh';
+  /** Length every vector must have. */
+  readonly dimension: number;
+  /** The options in force, defaults applied. */
+  readonly settings: Readonly<ResolvedLshOptions>;
+  /** What the latest search looked at. */
+  readonly lastSearch: LshSearchStats = { buckets: 0, candidates: 0, verified: 0, hammingLimit: 0 };
+
+  private readonly projector: HadamardProjector;
+  private readonly words: number;
+  private readonly planes: number;
+  private readonly tableCount: number;
+  private readonly tableBits: Uint16Array;
+  private readonly directHeads: Int32Array[] | undefined;
+  private readonly mapHeads: Map<number, number>[] | undefined;
+
+  private capacity: number;
+  private highWater = 0;
+  private vectors: Float32Array;
+  private sketches: Uint32Array;
+  private nextLink: Int32Array;
+  private prevLink: Int32Array;
+  private expires: Float64Array;
+  private scopeIds: Int32Array;
+  private stamps: Uint32Array;
+  private slotKeys: (string | undefined)[];
+  private freeSlots: number[] = [];
+  private readonly keyToSlot = new Map<string, number>();
+  private readonly scopeToId = new Map<string, number>();
+  private readonly scopeCounts = new Map<number, number>();
+  private readonly idToScope = new Map<number, string>();
+  private nextScopeId = 0;
+  private epoch = 0;
+  private closed = false;
+
+  private readonly projection: Float64Array;
+  private readonly confidence: Float64Array;
+  private readonly querySketch: Uint32Array;
+  private readonly query: Float64Array;
+  private readonly lowPositions: Int32Array;
+  private readonly maskScores: Float64Array;
+  private readonly maskTaken: Uint8Array;
+  private topSlots = new Int32Array(16);
+  private topSims = new Float64Array(16);
+  private found = 0;
+  private purge: number[] = [];
+
+  /** Creates an empty store; throws `InvalidOptionError` for unknown or out-of-range options. */
+  constructor(options: LshVectorStoreOptions) {
+    const o = resolveOptions(options);
+    this.settings = Object.freeze(o);
+    this.dimension = o.dimension;
+    this.planes = o.planes;
+    this.tableCount = o.tables;
+    this.words = o.poolBits / 32;
+    const rng = new Xoshiro128(o.seed);
+    this.projector = new HadamardProjector(o.dimension, o.poolBits, rng);
+    this.tableBits = new Uint16Array(o.tables * o.planes);
+    const pool = Array.from({ length: o.poolBits }, (_, i) => i);
+    for (let t = 0; t < o.tables; t++) {
+      for (let j = 0; j < o.planes; j++) {
+        const pick = j + rng.below(o.poolBits - j);
+        const chosen = pool[pick] as number;
+        pool[pick] = pool[j] as number;
+        pool[j] = chosen;
+        this.tableBits[t * o.planes + j] = chosen;
+      }
+    }
+    if (o.planes <= DIRECT_HEAD_MAX_PLANES) {
+      this.directHeads = Array.from({ length: o.tables }, () =>
+        new Int32Array(2 ** o.planes).fill(EMPTY),
+      );
+    } else {
+      this.mapHeads = Array.from({ length: o.tables }, () => new Map<number, number>());
+    }
+    this.capacity = Math.min(o.initialCapacity, o.maxEntries);
+    this.vectors = new Float32Array(this.capacity * o.dimension);
+    this.sketches = new Uint32Array(this.capacity * this.words);
+    this.nextLink = new Int32Array(this.capacity * o.tables);
+    this.prevLink = new Int32Array(this.capacity * o.tables);
+    this.expires = new Float64Array(this.capacity);
+    this.scopeIds = new Int32Array(this.capacity).fill(EMPTY);
+    this.stamps = new Uint32Array(this.capacity);
+    this.slotKeys = new Array(this.capacity).fill(undefined);
+
+    this.projection = new Float64Array(o.poolBits);
+    this.confidence = new Float64Array(o.poolBits);
+    this.querySketch = new Uint32Array(this.words);
+    this.query = new Float64Array(o.dimension);
+    const low = Math.min(o.planes, Math.max(o.probes - 1, 0), 8);
+    this.lowPositions = new Int32Array(Math.max(low, 1));
+    this.maskScores = new Float64Array(2 ** low);
+    this.maskTaken = new Uint8Array(2 ** low);
+  }
+
+  /** Number of records held (expired ones not yet purged included). */
+  get size(): number {
+    return this.keyToSlot.size;
+  }
+
+  /**
+   * Inserts or replaces records by key. Validates the whole batch first (`DimensionMismatchError`,
+   * `InvalidVectorError`, `InvalidRequestError` for a bad key, scope or expiresAt), so a bad
+   * record leaves the store unchanged. A record whose `expiresAt` has passed removes the key.
+   */
+  async upsert(records: readonly VectorRecord[]): Promise<void> {
+    this.assertOpen();
+    if (!Array.isArray(records)) {
+      throw new InvalidRequestError(
+        'LshVectorStore.upsert: records must be an array of { key, scope, vector }.',
+      );
+    }
+    for (const record of records) this.validateRecord(record);
+    const now = this.settings.now();
+    for (const record of records) {
+      const existing = this.keyToSlot.get(record.key);
+      if (existing !== undefined) this.removeSlot(existing);
+      if (record.expiresAt !== undefined && record.expiresAt <= now) continue;
+      this.insert(record);
+    }
+  }
+
+  /**
+   * Returns up to `k` live records of `scope` at least `minSimilarity` similar to `vector`
+   * (exact cosine), best first; with `verify: false`, every bucket collision in the scope
+   * ranked by the sketch's estimated similarity. Approximate: a true match can be missed.
+   */
+  async search(vector: Float32Array, options: VectorSearchOptions): Promise<VectorMatch[]> {
+    this.assertOpen();
+    assertValidVector(vector, this.dimension, 'LshVectorStore.search');
+    validateSearchOptions(options);
+    const scopeId = this.scopeToId.get(options.scope);
+    if (scopeId === undefined) return [];
+    return this.searchPrepared(vector, scopeId, options.k, options.minSimilarity);
+  }
+
+  /** Removes the records with these keys; unknown keys are ignored. */
+  async delete(keys: readonly string[]): Promise<void> {
+    this.assertOpen();
+    if (!Array.isArray(keys))
+      throw new InvalidRequestError('LshVectorStore.delete: keys must be an array of strings.');
+    for (const key of keys) {
+      const slot = this.keyToSlot.get(key);
+      if (slot !== undefined) this.removeSlot(slot);
+    }
+  }
+
+  /** Removes every record of `scope`, or every record when omitted. */
+  async clear(scope?: string): Promise<void> {
+    this.assertOpen();
+    if (scope === undefined) {
+      this.resetAll();
+      return;
+    }
+    const id = this.scopeToId.get(scope);
+    if (id === undefined) return;
+    for (const slot of [...this.keyToSlot.values()])
+      if (this.scopeIds[slot] === id) this.removeSlot(slot);
+  }
+
+  /** Drops everything held; later calls reject with `ClosedError`. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.resetAll();
+    this.closed = true;
+    this.vectors = new Float32Array(0);
+    this.sketches = new Uint32Array(0);
+    this.nextLink = new Int32Array(0);
+    this.prevLink = new Int32Array(0);
+  }
+
+  /**
+   * The bucket (table key, an unsigned integer below 2^planes) `vector` falls in for each table,
+   * in table order. Depends only on the vector and the options (seed, planes, tables,
+   * poolBits): two processes with the same options agree. Validates like `search`.
+   */
+  bucketsOf(vector: Float32Array): number[] {
+    this.assertOpen();
+    assertValidVector(vector, this.dimension, 'LshVectorStore.bucketsOf');
+    this.sketchInto(vector, this.querySketch);
+    const out: number[] = [];
+    for (let t = 0; t < this.tableCount; t++) out.push(this.tableKey(t, this.querySketch, 0));
+    return out;
+  }
+
+  /** The `poolBits`-bit sign sketch of `vector` (bit i of word i>>5 is hyperplane i), as a copy. */
+  sketchOf(vector: Float32Array): Uint32Array {
+    this.assertOpen();
+    assertValidVector(vector, this.dimension, 'LshVectorStore.sketchOf');
+    this.sketchInto(vector, this.querySketch);
+    return Uint32Array.from(this.querySketch);
+  }
+
+  /** Bytes held by typed arrays, in total and per entry. */
+  memory(): LshMemoryStats {
+    const entries = this.keyToSlot.size;
+    const vectorBytes = this.vectors.byteLength;
+    let heads = 0;
+    if (this.directHeads) for (const h of this.directHeads) heads += h.byteLength;
+    if (this.mapHeads) for (const m of this.mapHeads) heads += m.size * 16;
+    const indexBytes =
+      this.sketches.byteLength +
+      this.nextLink.byteLength +
+      this.prevLink.byteLength +
+      this.expires.byteLength +
+      this.scopeIds.byteLength +
+      this.stamps.byteLength +
+      heads;
+    return {
+      entries,
+      capacity: this.capacity,
+      vectorBytes,
+      indexBytes,
+      bytesPerEntry: entries === 0 ? 0 : (vectorBytes + indexBytes) / entries,
+      indexBytesPerEntry: entries === 0 ? 0 : indexBytes / entries,
+    };
+  }
+
+  private searchPrepared(
+    vector: Float32Array,
+    scopeId: number,
+    k: number,
+    minSimilarity: number,
+  ): VectorMatch[] {
+    const dim = this.dimension;
+    const q = this.query;
+    let sum = 0;
+    for (let i = 0; i < dim; i++) {
+      const x = vector[i] as number;
+      sum += x * x;
+    }
+    const inv = 1 / Math.sqrt(sum);
+    for (let i = 0; i < dim; i++) q[i] = (vector[i] as number) * inv;
+
+    this.sketchInto(vector, this.querySketch);
+    const conf = this.confidence;
+    const proj = this.projection;
+    for (let i = 0; i < proj.length; i++) conf[i] = Math.abs(proj[i] as number);
+
+    this.epoch = (this.epoch + 1) >>> 0;
+    if (this.epoch === 0) {
+      this.stamps.fill(0);
+      this.epoch = 1;
+    }
+    if (this.topSlots.length < k) {
+      this.topSlots = new Int32Array(k);
+      this.topSims = new Float64Array(k);
+    }
+    this.found = 0;
+    const verify = this.settings.verify;
+    const limit = verify
+      ? hammingLimit(this.settings.poolBits, minSimilarity, this.settings.hammingSigma)
+      : this.settings.poolBits;
+    const stats = this.lastSearch;
+    stats.buckets = 0;
+    stats.candidates = 0;
+    stats.verified = 0;
+    stats.hammingLimit = limit;
+    const now = this.settings.now();
+
+    const probes = this.settings.probes;
+    const low = this.lowPositions;
+    const scores = this.maskScores;
+    const taken = this.maskTaken;
+    for (let t = 0; t < this.tableCount; t++) {
+      const base = this.tableKey(t, this.querySketch, 0);
+      if (probes === 1) {
+        this.scanBucket(t, base, scopeId, k, minSimilarity, limit, now);
+        continue;
+      }
+      const L = this.leastConfident(t);
+      const masks = 1 << L;
+      scores[0] = 0;
+      taken[0] = 0;
+      for (let m = 1; m < masks; m++) {
+        const lowest = 31 - Math.clz32(m & -m);
+        scores[m] =
+          (scores[m & (m - 1)] as number) +
+          (conf[this.tableBits[t * this.planes + (low[lowest] as number)] as number] as number);
+        taken[m] = 0;
+      }
+      const rounds = Math.min(probes, masks);
+      for (let p = 0; p < rounds; p++) {
+        let best = -1;
+        let bestScore = Number.POSITIVE_INFINITY;
+        for (let m = 0; m < masks; m++) {
+          if (taken[m] === 0 && (scores[m] as number) < bestScore) {
+            bestScore = scores[m] as number;
+            best = m;
+          }
+        }
+        taken[best] = 1;
+        let flip = 0;
+        for (let b = 0; b < L; b++) if ((best >>> b) & 1) flip |= 1 << (low[b] as number);
+        this.scanBucket(t, (base ^ flip) >>> 0, scopeId, k, minSimilarity, limit, now);
+      }
+    }
+
+    const results: VectorMatch[] = [];
+    for (let i = 0; i < this.found; i++) {
+      const slot = this.topSlots[i] as number;
+      const key = this.slotKeys[slot] as string;
+      const similarity = Math.max(-1, Math.min(1, this.topSims[i] as number));
+      results.push({ key, similarity });
+      this.keyToSlot.delete(key);
+      this.keyToSlot.set(key, slot);
+    }
+    if (this.purge.length > 0) {
+      for (const slot of this.purge) if (this.slotKeys[slot] !== undefined) this.removeSlot(slot);
+      this.purge = [];
+    }
+    return results;
+  }
+
+  /** Fills lowPositions with the key positions of table t with the smallest |projection|; returns how many. */
+  private leastConfident(t: number): number {
+    const L = Math.min(this.lowPositions.length, this.settings.probes - 1, this.planes);
+    const low = this.lowPositions;
+    const conf = this.confidence;
+    const off = t * this.planes;
+    let count = 0;
+    for (let j = 0; j < this.planes; j++) {
+      const c = conf[this.tableBits[off + j] as number] as number;
+      if (count < L) {
+        let i = count++;
+        while (
+          i > 0 &&
+          (conf[this.tableBits[off + (low[i - 1] as number)] as number] as number) > c
+        ) {
+          low[i] = low[i - 1] as number;
+          i--;
+        }
+        low[i] = j;
+      } else if (c < (conf[this.tableBits[off + (low[L - 1] as number)] as number] as number)) {
+        let i = L - 1;
+        while (
+          i > 0 &&
+          (conf[this.tableBits[off + (low[i - 1] as number)] as number] as number) > c
+        ) {
+          low[i] = low[i - 1] as number;
+          i--;
+        }
+        low[i] = j;
+      }
+    }
+    return L;
+  }
+
+  private scanBucket(
+    t: number,
+    bucket: number,
+    scopeId: number,
+    k: number,
+    minSimilarity: number,
+    limit: number,
+    now: number,
+  ): void {
+    const T = this.tableCount;
+    const W = this.words;
+    const dim = this.dimension;
+    const stamps = this.stamps;
+    const epoch = this.epoch;
+    const sketches = this.sketches;
+    const qs = this.querySketch;
+    const q = this.query;
+    const vectors = this.vectors;
+    const next = this.nextLink;
+    const verify = this.settings.verify;
+    const stats = this.lastSearch;
+    stats.buckets++;
+    let slot = this.head(t, bucket);
+    while (slot !== EMPTY) {
+      if (stamps[slot] !== epoch) {
+        stamps[slot] = epoch;
+        stats.candidates++;
+        if (this.scopeIds[slot] === scopeId) {
+          if ((this.expires[slot] as number) <= now) {
+            this.purge.push(slot);
+          } else {
+            let hamming = 0;
+            const so = slot * W;
+            for (let w = 0; w < W; w++)
+              hamming += popcount32(((qs[w] as number) ^ (sketches[so + w] as number)) >>> 0);
+            if (hamming <= limit) {
+              stats.verified++;
+              if (verify) {
+                const vo = slot * dim;
+                let d0 = 0;
+                let d1 = 0;
+                let d2 = 0;
+                let d3 = 0;
+                let i = 0;
+                for (; i + 3 < dim; i += 4) {
+                  d0 += (q[i] as number) * (vectors[vo + i] as number);
+                  d1 += (q[i + 1] as number) * (vectors[vo + i + 1] as number);
+                  d2 += (q[i + 2] as number) * (vectors[vo + i + 2] as number);
+                  d3 += (q[i + 3] as number) * (vectors[vo + i + 3] as number);
+                }
+                for (; i < dim; i++) d0 += (q[i] as number) * (vectors[vo + i] as number);
+                const sim = d0 + d1 + d2 + d3;
+                if (sim >= minSimilarity) this.offer(slot, sim, k);
+              } else {
+                this.offer(slot, similarityFromHamming(hamming, this.settings.poolBits), k);
+              }
+            }
+          }
+        }
+      }
+      slot = next[slot * T + t] as number;
+    }
+  }
+
+  private offer(slot: number, sim: number, k: number): void {
+    const sims = this.topSims;
+    const slots = this.topSlots;
+    let i = this.found;
+    if (i === k) {
+      if (sim <= (sims[k - 1] as number)) return;
+      i = k - 1;
+    } else {
+      this.found++;
+    }
+    while (i > 0 && (sims[i - 1] as number) < sim) {
+      sims[i] = sims[i - 1] as number;
+      slots[i] = slots[i - 1] as number;
+      i--;
+    }
+    sims[i] = sim;
+    slots[i] = slot;
+  }
+
+  private insert(record: VectorRecord): void {
+    if (this.keyToSlot.size >= this.settings.maxEntries) {
+      const oldest = this.keyToSlot.values().next().value as number;
+      this.removeSlot(oldest);
+    }
+    const slot = this.allocate();
+    const dim = this.dimension;
+    const v = record.vector;
+    let sum = 0;
+    for (let i = 0; i < dim; i++) {
+      const x = v[i] as number;
+      sum += x * x;
+    }
+    const inv = 1 / Math.sqrt(sum);
+    const vo = slot * dim;
+    for (let i = 0; i < dim; i++) this.vectors[vo + i] = (v[i] as number) * inv;
+    const sketch = this.sketches.subarray(slot * this.words, (slot + 1) * this.words);
+    this.sketchInto(v, sketch);
+    this.expires[slot] = record.expiresAt ?? Number.POSITIVE_INFINITY;
+    let scopeId = this.scopeToId.get(record.scope);
+    if (scopeId === undefined) {
+      scopeId = this.nextScopeId++;
+      this.scopeToId.set(record.scope, scopeId);
+      this.idToScope.set(scopeId, record.scope);
+    }
+    this.scopeCounts.set(scopeId, (this.scopeCounts.get(scopeId) ?? 0) + 1);
+    this.scopeIds[slot] = scopeId;
+    this.slotKeys[slot] = record.key;
+    this.stamps[slot] = 0;
+    this.keyToSlot.set(record.key, slot);
+    const T = this.tableCount;
+    for (let t = 0; t < T; t++) {
+      const bucket = this.tableKey(t, this.sketches, slot * this.words);
+      const head = this.head(t, bucket);
+      this.nextLink[slot * T + t] = head;
+      this.prevLink[slot * T + t] = EMPTY;
+      if (head !== EMPTY) this.prevLink[head * T + t] = slot;
+      this.setHead(t, bucket, slot);
+    }
+  }
+
+  private removeSlot(slot: number): void {
+    const T = this.tableCount;
+    for (let t = 0; t < T; t++) {
+      const prev = this.prevLink[slot * T + t] as number;
+      const next = this.nextLink[slot * T + t] as number;
+      if (prev !== EMPTY) this.nextLink[prev * T + t] = next;
+      else this.setHead(t, this.tableKey(t, this.sketches, slot * this.words), next);
+      if (next !== EMPTY) this.prevLink[next * T + t] = prev;
+    }
+    const key = this.slotKeys[slot] as string;
+    this.keyToSlot.delete(key);
+    this.slotKeys[slot] = undefined;
+    const scopeId = this.scopeIds[slot] as number;
+    const count = (this.scopeCounts.get(scopeId) ?? 1) - 1;
+    if (count === 0) {
+      this.scopeCounts.delete(scopeId);
+      this.scopeToId.delete(this.idToScope.get(scopeId) as string);
+      this.idToScope.delete(scopeId);
+    } else {
+      this.scopeCounts.set(scopeId, count);
+    }
+    this.scopeIds[slot] = EMPTY;
+    this.freeSlots.push(slot);
+  }
+
+  private allocate(): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    if (this.highWater === this.capacity) this.grow();
+    return this.highWater++;
+  }
+
+  private grow(): void {
+    const capacity = Math.min(this.settings.maxEntries, this.capacity * 2);
+    const T = this.tableCount;
+    this.vectors = growTo(this.vectors, capacity * this.dimension);
+    this.sketches = growTo(this.sketches, capacity * this.words);
+    this.nextLink = growTo(this.nextLink, capacity * T);
+    this.prevLink = growTo(this.prevLink, capacity * T);
+    this.expires = growTo(this.expires, capacity);
+    const scopeIds = new Int32Array(capacity).fill(EMPTY);
+    scopeIds.set(this.scopeIds);
+    this.scopeIds = scopeIds;
+    this.stamps = growTo(this.stamps, capacity);
+    for (let i = this.capacity; i < capacity; i++) this.slotKeys.push(undefined);
+    this.capacity = capacity;
+  }
+
+  private resetAll(): void {
+    if (this.directHeads) for (const h of this.directHeads) h.fill(EMPTY);
+    if (this.mapHeads) for (const m of this.mapHeads) m.clear();
+    this.keyToSlot.clear();
+    this.scopeToId.clear();
+    this.scopeCounts.clear();
+    this.idToScope.clear();
+    this.scopeIds.fill(EMPTY);
+    this.slotKeys.fill(undefined);
+    this.freeSlots = [];
+    this.highWater = 0;
+  }
+
+  private sketchInto(vector: Float32Array, out: Uint32Array): void {
+    const proj = this.projection;
+    this.projector.project(vector, proj);
+    for (let w = 0; w < this.words; w++) {
+      let word = 0;
+      for (let b = 0; b < 32; b++) if ((proj[w * 32 + b] as number) > 0) word |= 1 << b;
+      out[w] = word >>> 0;
+    }
+  }
+
+  private tableKey(t: number, sketches: Uint32Array, offset: number): number {
+    const bits = this.tableBits;
+    const off = t * this.planes;
+    let key = 0;
+    for (let j = 0; j < this.planes; j++) {
+      const idx = bits[off + j] as number;
+      key |= (((sketches[offset + (idx >>> 5)] as number) >>> (idx & 31)) & 1) << j;
+    }
+    return key >>> 0;
+  }
+
+  private head(t: number, bucket: number): number {
+    if (this.directHeads) return (this.directHeads[t] as Int32Array)[bucket] as number;
+    return (this.mapHeads as Map<number, number>[])[t]?.get(bucket) ?? EMPTY;
+  }
+
+  private setHead(t: number, bucket: number, slot: number): void {
+    if (this.directHeads) {
+      (this.directHeads[t] as Int32Array)[bucket] = slot;
+      return;
+    }
+    const heads = (this.mapHeads as Map<number, number>[])[t] as Map<number, number>;
+    if (slot === EMPTY) heads.delete(bucket);
+    else heads.set(bucket, slot);
+  }
+
+  private validateRecord(record: VectorRecord): void {
+    if (typeof record !== 'object' || record === null) {
+      throw new InvalidRequestError(
+        'LshVectorStore.upsert: each record must be an object { key, scope, vector, expiresAt? }.',
+      );
+    }
+    if (typeof record.key !== 'string' || record.key.length === 0) {
+      throw new InvalidRequestError(
+        'LshVectorStore.upsert: record.key must be a non-empty string (the entry key).',
+      );
+    }
+    if (typeof record.scope !== 'string' || record.scope.length === 0) {
+      throw new InvalidRequestError(
+        `LshVectorStore.upsert: record ${record.key} needs a non-empty string scope.`,
+      );
+    }
+    if (
+      record.expiresAt !== undefined &&
+      (typeof record.expiresAt !== 'number' || !Number.isFinite(record.expiresAt))
+    ) {
+      throw new InvalidRequestError(
+        `LshVectorStore.upsert: record ${record.key} has expiresAt ${String(record.expiresAt)}; use epoch milliseconds or omit it.`,
+      );
+    }
+    assertValidVector(record.vector, this.dimension, 'LshVectorStore.upsert');
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError('LshVectorStore');
+  }
+}
+
+function validateSearchOptions(options: VectorSearchOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidRequestError(
+      'LshVectorStore.search: options { scope, k, minSimilarity } are required.',
+    );
+  }
+  if (typeof options.scope !== 'string' || options.scope.length === 0) {
+    throw new InvalidRequestError('LshVectorStore.search: scope must be a non-empty string.');
+  }
+  if (!Number.isSafeInteger(options.k) || options.k < 1) {
+    throw new InvalidRequestError(
+      `LshVectorStore.search: k must be a positive integer; got ${String(options.k)}.`,
+    );
+  }
+  if (
+    typeof options.minSimilarity !== 'number' ||
+    !(options.minSimilarity >= -1 && options.minSimilarity <= 1)
+  ) {
+    throw new InvalidRequestError(
+      `LshVectorStore.search: minSimilarity is a cosine similarity in [-1, 1]; got ${String(options.minSimilarity)}.`,
+    );
+  }
+}
+
+function growTo<T extends Float32Array | Float64Array | Uint32Array | Int32Array>(
+  array: T,
+  length: number,
+): T {
+  const grown = new (array.constructor as new (n: number) => T)(length);
+  grown.set(array);
+  return grown;
+}
