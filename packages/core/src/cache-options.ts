@@ -97,10 +97,16 @@ export interface SemanticCacheOptions {
   embeddingCacheSize?: number;
   /** Most texts sent to the embedder in one batched call. Default 64. */
   maxEmbedBatch?: number;
-  /** Called once per `complete`/`stream`/`lookup` with what happened. Errors it throws are ignored after being logged via `onHookError`. */
+  /** Called once per `complete`/`stream`/`lookup` with what happened. Errors it throws go to `onHookError`, never to the caller. */
   onLookup?: (event: LookupEvent) => void;
   /** Receives errors thrown by `onLookup`. Default: `console.error`. */
   onHookError?: (error: unknown) => void;
+  /**
+   * Receives every store, embedder or guard failure the cache absorbed (fail-open) or that
+   * happened while storing an answer; `where` names the component (`memory`, `lsh`,
+   * `embedder`...). Failures are also counted in metrics. Default: none.
+   */
+  onError?: (error: unknown, where: string) => void;
   /** Clock in epoch ms (for tests). Default `Date.now`. */
   now?: () => number;
 }

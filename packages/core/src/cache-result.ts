@@ -66,6 +66,8 @@ export interface CacheResult {
   reason?: string;
   /** True when this call waited on another caller's model call for the same key. */
   shared: boolean;
+  /** For a refresh: whether the model's new answer differs from the stored one (absent when nothing was stored). */
+  changed?: boolean;
   /** Semantic candidates considered and dropped. */
   rejected: RejectedCandidate[];
   /** Names of stores/embedder that failed during this call (fail-open). */

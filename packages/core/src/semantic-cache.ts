@@ -1,0 +1,983 @@
+import { performance } from 'node:perf_hooks';
+import type { SemanticCacheApi } from './cache-api.js';
+import { type ResolvedCacheConfig, resolveCacheConfig } from './cache-config.js';
+import type { RequestOptions, SemanticCacheOptions } from './cache-options.js';
+import type {
+  CacheResult,
+  CacheSource,
+  CacheStream,
+  LookupEvent,
+  LookupResult,
+  RejectedCandidate,
+  StepTimings,
+  StoreResult,
+} from './cache-result.js';
+import { EmbeddingBatcher } from './embedding-batcher.js';
+import {
+  CacheError,
+  ClosedError,
+  InvalidOptionError,
+  ModelError,
+  StoreUnavailableError,
+} from './errors.js';
+import { scopeOfKey } from './keys.js';
+import { CacheMetrics } from './metrics.js';
+import type { MetricsSnapshot } from './metrics-snapshot.js';
+import { normalizePrompt } from './normalize.js';
+import { entryKey, scopeOf } from './scope.js';
+import { SingleFlight } from './single-flight.js';
+import { splitIntoChunks } from './standin-chat-model.js';
+import { matchTtlRule } from './ttl-rules.js';
+import type { CacheEntry, ChatChunk, ChatModel, ChatRequest, ChatResponse } from './types.js';
+import {
+  sanitizeMetadata,
+  validateRequest,
+  validateRequestOptions,
+  validateResponse,
+} from './validate.js';
+import { withTimeout } from './with-timeout.js';
+
+/** A request after validation, normalization, scoping and policy. */
+interface Prepared {
+  request: ChatRequest;
+  options: RequestOptions;
+  prompt: string;
+  scope: string;
+  key: string;
+  /** Policy allows looking up and storing. */
+  cacheable: boolean;
+  /** Policy allows storing and the caller did not say noStore. */
+  store: boolean;
+  ttlMs: number;
+  category?: string;
+  reason?: string;
+  metadata?: Record<string, string>;
+  started: number;
+  timings: StepTimings;
+  failures: string[];
+  rejected: RejectedCandidate[];
+}
+
+/** A hit found by the exact or semantic layer. */
+interface Hit {
+  source: 'exact' | 'semantic';
+  entry: CacheEntry;
+  similarity?: number;
+}
+
+/** What a single flight produces: shared by every caller of the same key. */
+interface Outcome {
+  source: 'semantic' | 'model';
+  response: ChatResponse;
+  entry?: CacheEntry;
+  similarity?: number;
+  stored: boolean;
+}
+
+type Attempt<T> = { ok: true; value: T } | { ok: false };
+
+/**
+ * A layered semantic cache in front of a chat model. Each request goes through policy (bypass,
+ * temperature limit, TTL rules), scope hashing, the exact store, single-flight, the embedder,
+ * the vector store and the guard, and on a miss the model, whose answer is stored in the exact
+ * store (the source of truth, with TTL) and the vector store.
+ *
+ * Store, embedder and guard failures become misses and are counted (`failMode: 'open'`, the
+ * default) or are thrown (`'closed'`); storing a model's answer never makes the caller lose it.
+ */
+export class SemanticCache implements SemanticCacheApi {
+  private readonly config: ResolvedCacheConfig;
+  private readonly batcher: EmbeddingBatcher | undefined;
+  private readonly flights = new SingleFlight<Outcome>();
+  private readonly counters: CacheMetrics;
+  private closed = false;
+
+  /** Throws `InvalidOptionError` (or `DimensionMismatchError`) on bad options. */
+  constructor(options: SemanticCacheOptions) {
+    this.config = resolveCacheConfig(options);
+    const c = this.config;
+    this.counters = new CacheMetrics({
+      promptTokenCost: c.promptTokenCost,
+      completionTokenCost: c.completionTokenCost,
+    });
+    this.batcher =
+      c.embedder === undefined
+        ? undefined
+        : new EmbeddingBatcher(c.embedder, {
+            cacheSize: c.embeddingCacheSize,
+            maxBatch: c.maxEmbedBatch,
+            timeoutMs: c.timeouts.embedderMs,
+          });
+  }
+
+  /** Embedder calls made so far (batched calls count once). */
+  get embedCalls(): number {
+    return this.batcher?.embedCalls ?? 0;
+  }
+
+  /** True when a vector store and an embedder are configured. */
+  get semantic(): boolean {
+    return this.batcher !== undefined && this.config.vectorStore !== undefined;
+  }
+
+  /**
+   * The scope, entry key and normalized prompt a request maps to (validating it like
+   * `complete` does). Useful for logs, feedback and isolation tests.
+   */
+  keyOf(
+    request: ChatRequest,
+    options?: RequestOptions,
+  ): { scope: string; key: string; prompt: string } {
+    const p = this.prepare(request, options);
+    return { scope: p.scope, key: p.key, prompt: p.prompt };
+  }
+
+  /** Read-through: a cached answer, or the model's (stored unless policy or `noStore` forbids). */
+  async complete(request: ChatRequest, options?: RequestOptions): Promise<CacheResult> {
+    this.assertOpen();
+    const p = this.prepare(request, options);
+    const model = this.requireModel('complete');
+    if (!p.cacheable) {
+      const response = await this.callModel(model, p, p.options.signal);
+      return this.finish('complete', p, { source: 'bypass', response, stored: false, ageMs: 0 });
+    }
+    if (p.options.refresh === true) return this.refresh(model, p);
+    const hit = await this.lookupExact(p);
+    if (hit !== undefined) return this.finishHit('complete', p, hit);
+    return this.missThroughFlight('complete', model, p);
+  }
+
+  /**
+   * Read-through streaming. The source is known when the promise resolves: hits are replayed
+   * as chunks of a few words; a miss streams the model's chunks and stores the whole answer
+   * once the last chunk has arrived (a stream abandoned early stores nothing). Iterate
+   * `chunks` to the end for `result` to resolve.
+   */
+  async stream(request: ChatRequest, options?: RequestOptions): Promise<CacheStream> {
+    this.assertOpen();
+    const p = this.prepare(request, options);
+    const model = this.requireModel('stream');
+    if (!p.cacheable) return this.streamFromModel(model, p, 'bypass');
+    if (p.options.refresh === true) return this.streamFromModel(model, p, 'refresh');
+    const flightKey = p.store ? p.key : `${p.key}#no-store`;
+    let hit = await this.lookupExact(p);
+    if (hit === undefined && !this.flights.has(flightKey)) hit = await this.lookupSemantic(p);
+    if (hit !== undefined) return replay(await this.finishHit('stream', p, hit));
+    if (this.flights.has(flightKey)) {
+      return replay(await this.missThroughFlight('stream', model, p));
+    }
+    return this.streamFromModel(model, p, 'miss', flightKey);
+  }
+
+  /** Cache-aside lookup: never calls the model. */
+  async lookup(request: ChatRequest, options?: RequestOptions): Promise<LookupResult> {
+    this.assertOpen();
+    const p = this.prepare(request, options);
+    const base = {
+      key: p.key,
+      scope: p.scope,
+      cacheable: p.cacheable,
+      ttlMs: p.cacheable ? p.ttlMs : undefined,
+      category: p.category,
+      reason: p.reason,
+      rejected: p.rejected,
+      failures: p.failures,
+      timings: p.timings,
+    };
+    if (!p.cacheable) {
+      this.done(p);
+      this.counters.recordRequest('bypass', p.timings.totalMs, false);
+      this.emit({ operation: 'lookup', source: 'bypass', ...this.eventBase(p) });
+      return { hit: false, source: 'bypass', ...base };
+    }
+    let hit: Hit | undefined;
+    if (p.options.refresh !== true) {
+      hit = (await this.lookupExact(p)) ?? (await this.lookupSemantic(p));
+    }
+    if (hit === undefined) {
+      this.done(p);
+      this.counters.recordLookupMiss();
+      this.emit({ operation: 'lookup', source: 'miss', ...this.eventBase(p) });
+      return { hit: false, source: 'miss', ...base };
+    }
+    await this.slide(p, hit.entry);
+    const ageMs = Math.max(0, this.config.now() - hit.entry.createdAt);
+    this.done(p);
+    this.counters.recordRequest(hit.source, p.timings.totalMs, false);
+    this.counters.recordSaved(hit.entry.response.usage);
+    this.emit({
+      operation: 'lookup',
+      source: hit.source,
+      similarity: hit.similarity,
+      ageMs,
+      ...this.eventBase(p),
+    });
+    return {
+      hit: true,
+      source: hit.source,
+      response: hit.entry.response,
+      similarity: hit.similarity,
+      matchedPrompt: hit.source === 'semantic' ? hit.entry.prompt : undefined,
+      matchedKey: hit.source === 'semantic' ? hit.entry.key : undefined,
+      ageMs,
+      ...base,
+    };
+  }
+
+  /**
+   * Cache-aside store of an answer obtained elsewhere; policy (bypass, temperature, TTL rules,
+   * `noStore`) still applies. With `failMode: 'closed'` a store failure is thrown.
+   */
+  async store(
+    request: ChatRequest,
+    response: ChatResponse,
+    options?: RequestOptions,
+  ): Promise<StoreResult> {
+    this.assertOpen();
+    const p = this.prepare(request, options);
+    validateResponse(response);
+    if (!p.store) {
+      return {
+        key: p.key,
+        stored: false,
+        reason: p.reason ?? 'noStore was set',
+        failures: p.failures,
+      };
+    }
+    const stored = await this.storeEntry(p, response, this.config.failMode === 'closed');
+    return {
+      key: p.key,
+      stored,
+      ttlMs: p.ttlMs,
+      reason: stored ? undefined : 'the exact store failed',
+      failures: p.failures,
+    };
+  }
+
+  /** Deletes a wrong answer from both stores and counts the report; true when an entry was removed. */
+  async reportWrongHit(key: string): Promise<boolean> {
+    this.assertOpen();
+    scopeOfKey(key);
+    this.counters.recordWrongHit();
+    return this.delete(key);
+  }
+
+  /** Deletes one entry from both stores; true when the exact store held it. */
+  async delete(key: string): Promise<boolean> {
+    this.assertOpen();
+    scopeOfKey(key);
+    const c = this.config;
+    const [removed] = await Promise.all([c.exactStore.delete(key), c.vectorStore?.delete([key])]);
+    return removed;
+  }
+
+  /** Clears one scope, or everything the stores own, and forgets remembered embeddings. */
+  async clear(scope?: string): Promise<void> {
+    this.assertOpen();
+    const c = this.config;
+    await Promise.all([c.exactStore.clear(scope), c.vectorStore?.clear(scope)]);
+    if (scope === undefined) this.batcher?.clear();
+  }
+
+  /** Counters since construction or the last `resetMetrics`. */
+  metrics(): MetricsSnapshot {
+    return this.counters.snapshot();
+  }
+
+  /** Zeroes the counters. */
+  resetMetrics(): void {
+    this.counters.reset();
+  }
+
+  /** Closes the exact store, the vector store and the embedder. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const c = this.config;
+    const results = await Promise.allSettled([
+      c.exactStore.close(),
+      c.vectorStore?.close(),
+      c.embedder?.close?.(),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  // ---- steps -------------------------------------------------------------------------------
+
+  private prepare(request: ChatRequest, rawOptions: RequestOptions | undefined): Prepared {
+    const started = performance.now();
+    const c = this.config;
+    const raw = validateRequest(request, c.maxPromptBytes);
+    const options = validateRequestOptions(rawOptions);
+    options.signal?.throwIfAborted();
+    const metadata =
+      options.metadata === undefined ? undefined : sanitizeMetadata(options.metadata);
+    const prompt = normalizePrompt(raw, { caseFold: c.caseFold });
+    const scope = scopeOf(request, {
+      version: c.version,
+      namespace: options.namespace ?? c.namespace,
+      tenant: options.tenant,
+    });
+    const key = entryKey(scope, prompt);
+    let cacheable = true;
+    let reason: string | undefined;
+    let category: string | undefined;
+    let ttlMs = options.ttlMs ?? c.ttlMs;
+    if (options.bypass === true) {
+      cacheable = false;
+      reason = 'bypass requested';
+    } else if (request.temperature !== undefined && request.temperature > c.temperatureLimit) {
+      cacheable = false;
+      reason = `temperature ${request.temperature} is above the cache's limit of ${c.temperatureLimit}`;
+    } else {
+      const rule = matchTtlRule(c.ttlRules, prompt, request);
+      if (rule !== undefined) {
+        category = rule.name;
+        if (rule.ttlMs === 'no-store') {
+          cacheable = false;
+          reason = `rule "${rule.name}" says not to cache this prompt`;
+        } else {
+          ttlMs = options.ttlMs ?? rule.ttlMs;
+        }
+      }
+    }
+    const store = cacheable && options.noStore !== true;
+    if (cacheable && !store) reason = 'noStore was set';
+    return {
+      request,
+      options,
+      prompt,
+      scope,
+      key,
+      cacheable,
+      store,
+      ttlMs,
+      category,
+      reason,
+      metadata,
+      started,
+      timings: { policyMs: performance.now() - started, totalMs: 0 },
+      failures: [],
+      rejected: [],
+    };
+  }
+
+  private async lookupExact(p: Prepared): Promise<Hit | undefined> {
+    const c = this.config;
+    const t = performance.now();
+    const got = await this.attempt(
+      c.exactStore.name,
+      c.timeouts.exactStoreMs,
+      () => c.exactStore.get(p.key),
+      p,
+    );
+    p.timings.exactMs = performance.now() - t;
+    if (!got.ok || got.value === undefined) return undefined;
+    const entry = got.value;
+    if (!this.usable(entry, p.scope)) return undefined;
+    return { source: 'exact', entry };
+  }
+
+  private async lookupSemantic(p: Prepared): Promise<Hit | undefined> {
+    const c = this.config;
+    const vectorStore = c.vectorStore;
+    if (this.batcher === undefined || vectorStore === undefined) return undefined;
+    const batcher = this.batcher;
+    let t = performance.now();
+    const embedded = await this.attempt(
+      'embedder',
+      undefined,
+      () => batcher.embed(p.prompt, p.options.signal),
+      p,
+    );
+    p.timings.embedMs = performance.now() - t;
+    if (!embedded.ok) return undefined;
+    t = performance.now();
+    const searched = await this.attempt(
+      vectorStore.name,
+      c.timeouts.vectorStoreMs,
+      () =>
+        vectorStore.search(embedded.value, {
+          scope: p.scope,
+          k: c.k,
+          minSimilarity: c.minSimilarity,
+        }),
+      p,
+    );
+    if (!searched.ok) {
+      p.timings.searchMs = performance.now() - t;
+      return undefined;
+    }
+    let guardMs = 0;
+    try {
+      for (const match of searched.value) {
+        if (!(match.similarity >= c.minSimilarity) || scopeOfKeySafe(match.key) !== p.scope) {
+          p.rejected.push({
+            key: match.key,
+            similarity: match.similarity,
+            reasons: ['outside the scope or below minSimilarity'],
+          });
+          continue;
+        }
+        const got = await this.attempt(
+          c.exactStore.name,
+          c.timeouts.exactStoreMs,
+          () => c.exactStore.get(match.key),
+          p,
+        );
+        if (!got.ok) return undefined;
+        const entry = got.value;
+        if (entry === undefined || !this.usable(entry, p.scope)) {
+          p.rejected.push({
+            key: match.key,
+            similarity: match.similarity,
+            reasons: ['entry gone'],
+          });
+          this.counters.recordOrphan();
+          await this.attempt(
+            vectorStore.name,
+            c.timeouts.vectorStoreMs,
+            () => vectorStore.delete([match.key]),
+            p,
+            false,
+          );
+          continue;
+        }
+        if (c.guard !== undefined) {
+          const g = performance.now();
+          const verdict = this.judge(p, entry, match.similarity);
+          guardMs += performance.now() - g;
+          if (!verdict.accept) {
+            p.rejected.push({
+              key: match.key,
+              similarity: match.similarity,
+              reasons: verdict.reasons,
+            });
+            this.counters.recordGuardRejection();
+            continue;
+          }
+        }
+        return { source: 'semantic', entry, similarity: match.similarity };
+      }
+      return undefined;
+    } finally {
+      if (c.guard !== undefined) p.timings.guardMs = guardMs;
+      p.timings.searchMs = performance.now() - t - guardMs;
+    }
+  }
+
+  private judge(
+    p: Prepared,
+    entry: CacheEntry,
+    similarity: number,
+  ): { accept: boolean; reasons: string[] } {
+    const guard = this.config.guard;
+    if (guard === undefined) return { accept: true, reasons: [] };
+    try {
+      const verdict = guard.judge(p.prompt, { prompt: entry.prompt, similarity });
+      return { accept: verdict.accept === true, reasons: verdict.reasons ?? [] };
+    } catch (error) {
+      this.absorb(error, 'guard', p);
+      return { accept: false, reasons: [`guard failed: ${messageOf(error)}`] };
+    }
+  }
+
+  /** A miss of the exact layer: joins or starts the single flight of the key. */
+  private async missThroughFlight(
+    operation: 'complete' | 'stream',
+    model: ChatModel,
+    p: Prepared,
+  ): Promise<CacheResult> {
+    const flightKey = p.store ? p.key : `${p.key}#no-store`;
+    const waitStart = performance.now();
+    const { value, shared } = await this.flights.run(
+      flightKey,
+      (signal) => this.resolveMiss(model, p, signal),
+      p.options.signal,
+    );
+    if (shared) {
+      p.timings.waitMs = performance.now() - waitStart;
+      this.counters.recordShared();
+      this.counters.recordSaved(value.response.usage);
+    }
+    if (value.source === 'semantic' && value.entry !== undefined) {
+      const hit: Hit = { source: 'semantic', entry: value.entry, similarity: value.similarity };
+      return this.finishHit(operation, p, hit, shared);
+    }
+    return this.finish(operation, p, {
+      source: 'model',
+      response: structuredClone(value.response),
+      stored: value.stored && !shared,
+      ageMs: 0,
+      shared,
+      miss: true,
+    });
+  }
+
+  /** Semantic layer, then the model and the store: the work one single flight shares. */
+  private async resolveMiss(model: ChatModel, p: Prepared, signal: AbortSignal): Promise<Outcome> {
+    const hit = await this.lookupSemantic(p);
+    if (hit !== undefined) {
+      return {
+        source: 'semantic',
+        response: hit.entry.response,
+        entry: hit.entry,
+        similarity: hit.similarity,
+        stored: false,
+      };
+    }
+    const response = await this.callModel(model, p, signal);
+    const stored = p.store ? await this.storeEntry(p, response, false) : false;
+    return { source: 'model', response, stored };
+  }
+
+  private async refresh(model: ChatModel, p: Prepared): Promise<CacheResult> {
+    const c = this.config;
+    const old = await this.attempt(
+      c.exactStore.name,
+      c.timeouts.exactStoreMs,
+      () => c.exactStore.get(p.key),
+      p,
+    );
+    const response = await this.callModel(model, p, p.options.signal);
+    const previous = old.ok ? old.value : undefined;
+    const changed =
+      previous === undefined ? undefined : previous.response.content !== response.content;
+    this.counters.recordRefresh(changed);
+    const stored = p.store ? await this.storeEntry(p, response, false) : false;
+    return this.finish('complete', p, { source: 'model', response, stored, ageMs: 0, changed });
+  }
+
+  private async callModel(
+    model: ChatModel,
+    p: Prepared,
+    signal: AbortSignal | undefined,
+  ): Promise<ChatResponse> {
+    const t = performance.now();
+    this.counters.recordModelCall();
+    try {
+      const response = await withTimeout(
+        model.complete(p.request, signal === undefined ? {} : { signal }),
+        this.config.timeouts.modelMs,
+        `${model.id}.complete`,
+      );
+      try {
+        validateResponse(response);
+      } catch (error) {
+        throw new ModelError(`${model.id} returned a malformed response: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+      return response;
+    } catch (error) {
+      this.counters.recordError('model');
+      if (signal?.aborted === true || error instanceof CacheError) throw error;
+      throw new ModelError(`${model.id} failed: ${messageOf(error)}`, {
+        cause: error,
+        retryable: true,
+      });
+    } finally {
+      p.timings.modelMs = (p.timings.modelMs ?? 0) + (performance.now() - t);
+    }
+  }
+
+  /**
+   * Writes the entry (exact store first, then its vector). Returns whether the exact store
+   * took it. A failure is counted and reported in the result; it is thrown only when `mayThrow`.
+   */
+  private async storeEntry(
+    p: Prepared,
+    response: ChatResponse,
+    mayThrow: boolean,
+  ): Promise<boolean> {
+    const c = this.config;
+    const t = performance.now();
+    try {
+      const now = c.now();
+      const entry: CacheEntry = {
+        key: p.key,
+        scope: p.scope,
+        prompt: p.prompt,
+        response: structuredClone(response),
+        createdAt: now,
+        expiresAt: now + p.ttlMs,
+      };
+      if (c.slidingTtl) entry.maxExpiresAt = now + Math.max(c.maxAgeMs, p.ttlMs);
+      if (p.metadata !== undefined) entry.metadata = p.metadata;
+      const set = await this.attempt(
+        c.exactStore.name,
+        c.timeouts.exactStoreMs,
+        () => c.exactStore.set(p.key, entry, { ttlMs: p.ttlMs }),
+        p,
+        mayThrow,
+      );
+      if (!set.ok) return false;
+      this.counters.recordStore();
+      const vectorStore = c.vectorStore;
+      const batcher = this.batcher;
+      if (vectorStore !== undefined && batcher !== undefined) {
+        const embedded = await this.attempt(
+          'embedder',
+          undefined,
+          () => batcher.embed(p.prompt),
+          p,
+          mayThrow,
+        );
+        if (embedded.ok) {
+          // With a sliding TTL the vector lives until the maximum age; the exact store decides
+          // whether the entry is still there, and orphaned vectors are cleaned on lookup.
+          const expiresAt = entry.maxExpiresAt ?? entry.expiresAt;
+          await this.attempt(
+            vectorStore.name,
+            c.timeouts.vectorStoreMs,
+            () =>
+              vectorStore.upsert([
+                { key: p.key, scope: p.scope, vector: embedded.value, expiresAt },
+              ]),
+            p,
+            mayThrow,
+          );
+        }
+      }
+      return true;
+    } finally {
+      p.timings.storeMs = (p.timings.storeMs ?? 0) + (performance.now() - t);
+    }
+  }
+
+  /** Sliding TTL: pushes a hit entry's expiry forward, never past its maximum age. */
+  private async slide(p: Prepared, entry: CacheEntry): Promise<void> {
+    const c = this.config;
+    if (!c.slidingTtl || entry.maxExpiresAt === undefined) return;
+    const now = c.now();
+    const expiresAt = Math.min(now + p.ttlMs, entry.maxExpiresAt);
+    const ttlMs = Math.floor(expiresAt - now);
+    if (expiresAt <= entry.expiresAt || ttlMs < 1) return;
+    const updated: CacheEntry = { ...entry, expiresAt };
+    await this.attempt(
+      c.exactStore.name,
+      c.timeouts.exactStoreMs,
+      () => c.exactStore.set(entry.key, updated, { ttlMs }),
+      p,
+      false,
+    );
+  }
+
+  private streamFromModel(
+    model: ChatModel,
+    p: Prepared,
+    mode: 'bypass' | 'refresh' | 'miss',
+    flightKey?: string,
+  ): CacheStream {
+    let settle!: { resolve: (o: Outcome) => void; reject: (e: unknown) => void };
+    const outcome = new Promise<Outcome>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    outcome.catch(() => undefined);
+    if (flightKey !== undefined) this.flights.adopt(flightKey, outcome);
+    let resolveResult!: (r: CacheResult) => void;
+    let rejectResult!: (e: unknown) => void;
+    const result = new Promise<CacheResult>((resolve, reject) => {
+      resolveResult = resolve;
+      rejectResult = reject;
+    });
+    result.catch(() => undefined);
+    const self = this;
+    const signal = p.options.signal;
+    async function* chunks(): AsyncGenerator<ChatChunk> {
+      let content = '';
+      let finishReason = 'stop';
+      let usage: ChatResponse['usage'];
+      let finished = false;
+      let previous: CacheEntry | undefined;
+      const c = self.config;
+      try {
+        if (mode === 'refresh') {
+          const old = await self.attempt(
+            c.exactStore.name,
+            c.timeouts.exactStoreMs,
+            () => c.exactStore.get(p.key),
+            p,
+          );
+          previous = old.ok ? old.value : undefined;
+        }
+        const t = performance.now();
+        if (model.stream === undefined) {
+          const response = await self.callModel(model, p, signal);
+          content = response.content;
+          finishReason = response.finishReason;
+          usage = response.usage;
+          yield* replayChunks(response);
+        } else {
+          self.counters.recordModelCall();
+          try {
+            for await (const chunk of model.stream(
+              p.request,
+              signal === undefined ? {} : { signal },
+            )) {
+              content += chunk.delta;
+              if (chunk.finishReason !== undefined) finishReason = chunk.finishReason;
+              if (chunk.usage !== undefined) usage = chunk.usage;
+              yield chunk;
+            }
+          } catch (error) {
+            self.counters.recordError('model');
+            throw error instanceof CacheError || signal?.aborted === true
+              ? error
+              : new ModelError(`${model.id} stream failed: ${messageOf(error)}`, {
+                  cause: error,
+                  retryable: true,
+                });
+          } finally {
+            p.timings.modelMs = performance.now() - t;
+          }
+        }
+        finished = true;
+        const response: ChatResponse = { content, model: p.request.model, finishReason };
+        if (usage !== undefined) response.usage = usage;
+        let changed: boolean | undefined;
+        if (mode === 'refresh') {
+          changed = previous === undefined ? undefined : previous.response.content !== content;
+          self.counters.recordRefresh(changed);
+        }
+        const stored =
+          mode !== 'bypass' && p.store ? await self.storeEntry(p, response, false) : false;
+        settle.resolve({ source: 'model', response, stored });
+        resolveResult(
+          self.finish('stream', p, {
+            source: mode === 'bypass' ? 'bypass' : 'model',
+            response,
+            stored,
+            ageMs: 0,
+            miss: mode === 'miss',
+            changed,
+          }),
+        );
+      } catch (error) {
+        settle.reject(error);
+        rejectResult(error);
+        throw error;
+      } finally {
+        if (!finished) {
+          const abandoned = new ModelError(
+            'the stream was abandoned before its end, so nothing was cached; retry the request.',
+            { retryable: true },
+          );
+          settle.reject(abandoned);
+          rejectResult(abandoned);
+        }
+      }
+    }
+    return {
+      source: mode === 'bypass' ? 'bypass' : 'model',
+      key: p.key,
+      chunks: chunks(),
+      result,
+    };
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  /**
+   * Runs one store/embedder call with a timeout. A failure is counted and reported; with
+   * `failMode: 'closed'` (and `mayThrow`) it is thrown as a typed error, otherwise it is a miss.
+   */
+  private async attempt<T>(
+    where: string,
+    timeoutMs: number | undefined,
+    op: () => Promise<T>,
+    p: Prepared,
+    mayThrow = true,
+  ): Promise<Attempt<T>> {
+    try {
+      return {
+        ok: true,
+        value: await withTimeout(Promise.resolve().then(op), timeoutMs, `${where} store call`),
+      };
+    } catch (error) {
+      if (p.options.signal?.aborted === true) throw p.options.signal.reason;
+      this.absorb(error, where, p);
+      if (mayThrow && this.config.failMode === 'closed') {
+        throw error instanceof CacheError
+          ? error
+          : new StoreUnavailableError(
+              where,
+              `${messageOf(error)}. Check the server, or use failMode 'open' to answer from the model meanwhile.`,
+              { cause: error },
+            );
+      }
+      return { ok: false };
+    }
+  }
+
+  private absorb(error: unknown, where: string, p: Prepared): void {
+    this.counters.recordError(where);
+    p.failures.push(where);
+    if (this.config.onError !== undefined) {
+      try {
+        this.config.onError(error, where);
+      } catch (hookError) {
+        this.config.onHookError(hookError);
+      }
+    }
+  }
+
+  private usable(entry: CacheEntry, scope: string): boolean {
+    return (
+      entry !== null &&
+      typeof entry === 'object' &&
+      entry.scope === scope &&
+      typeof entry.response?.content === 'string' &&
+      entry.expiresAt > this.config.now()
+    );
+  }
+
+  private async finishHit(
+    operation: 'complete' | 'stream',
+    p: Prepared,
+    hit: Hit,
+    shared = false,
+  ): Promise<CacheResult> {
+    if (!shared) await this.slide(p, hit.entry);
+    if (!shared) this.counters.recordSaved(hit.entry.response.usage);
+    return this.finish(operation, p, {
+      source: hit.source,
+      response: hit.entry.response,
+      stored: false,
+      ageMs: Math.max(0, this.config.now() - hit.entry.createdAt),
+      similarity: hit.similarity,
+      matchedPrompt: hit.source === 'semantic' ? hit.entry.prompt : undefined,
+      matchedKey: hit.source === 'semantic' ? hit.entry.key : undefined,
+      shared,
+    });
+  }
+
+  private finish(
+    operation: 'complete' | 'stream',
+    p: Prepared,
+    r: {
+      source: CacheSource;
+      response: ChatResponse;
+      stored: boolean;
+      ageMs: number;
+      similarity?: number;
+      matchedPrompt?: string;
+      matchedKey?: string;
+      shared?: boolean;
+      miss?: boolean;
+      changed?: boolean;
+    },
+  ): CacheResult {
+    this.done(p);
+    this.counters.recordRequest(r.source, p.timings.totalMs, r.miss === true);
+    const result: CacheResult = {
+      response: r.response,
+      source: r.source,
+      key: p.key,
+      scope: p.scope,
+      ageMs: r.ageMs,
+      stored: r.stored,
+      ttlMs: p.cacheable ? p.ttlMs : undefined,
+      category: p.category,
+      reason: p.reason,
+      shared: r.shared ?? false,
+      rejected: p.rejected,
+      failures: p.failures,
+      timings: p.timings,
+    };
+    if (r.similarity !== undefined) result.similarity = r.similarity;
+    if (r.matchedPrompt !== undefined) result.matchedPrompt = r.matchedPrompt;
+    if (r.matchedKey !== undefined) result.matchedKey = r.matchedKey;
+    if (r.changed !== undefined) result.changed = r.changed;
+    this.emit({
+      operation,
+      source: r.source,
+      similarity: r.similarity,
+      ageMs: r.ageMs,
+      ...this.eventBase(p),
+    });
+    return result;
+  }
+
+  private done(p: Prepared): void {
+    p.timings.totalMs = performance.now() - p.started;
+  }
+
+  private eventBase(
+    p: Prepared,
+  ): Pick<
+    LookupEvent,
+    'key' | 'scope' | 'tenant' | 'reason' | 'rejected' | 'failures' | 'timings'
+  > {
+    return {
+      key: p.key,
+      scope: p.scope,
+      tenant: p.options.tenant,
+      reason: p.reason,
+      rejected: p.rejected,
+      failures: p.failures,
+      timings: p.timings,
+    };
+  }
+
+  private emit(event: LookupEvent): void {
+    const hook = this.config.onLookup;
+    if (hook === undefined) return;
+    try {
+      hook(event);
+    } catch (error) {
+      this.config.onHookError(error);
+    }
+  }
+
+  private requireModel(method: string): ChatModel {
+    const model = this.config.model;
+    if (model === undefined) {
+      throw new InvalidOptionError(
+        `SemanticCache.${method} needs a model: pass { model } to the constructor, or use lookup() and store() for cache-aside use.`,
+      );
+    }
+    return model;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError('SemanticCache');
+  }
+}
+
+function replay(result: CacheResult): CacheStream {
+  return {
+    source: result.source,
+    key: result.key,
+    similarity: result.similarity,
+    chunks: replayChunks(result.response),
+    result: Promise.resolve(result),
+  };
+}
+
+async function* replayChunks(response: ChatResponse): AsyncGenerator<ChatChunk> {
+  const pieces = splitIntoChunks(response.content);
+  for (let i = 0; i < pieces.length; i++) {
+    const delta = pieces[i] as string;
+    if (i < pieces.length - 1) yield { delta };
+    else
+      yield {
+        delta,
+        finishReason: response.finishReason,
+        ...(response.usage ? { usage: response.usage } : {}),
+      };
+  }
+}
+
+function scopeOfKeySafe(key: string): string | undefined {
+  try {
+    return scopeOfKey(key);
+  } catch {
+    return undefined;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
