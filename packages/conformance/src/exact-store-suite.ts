@@ -1,4 +1,10 @@
-import { ClosedError, type ExactStore, InvalidRequestError } from '@cache/core';
+import {
+  CacheError,
+  ClosedError,
+  type ExactStore,
+  InvalidOptionError,
+  InvalidRequestError,
+} from '@cache/core';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ExactStoreSuiteOptions } from './options.js';
 import { DEFAULT_TIMEOUT_MS, suiteFrame } from './suite-frame.js';
@@ -167,19 +173,15 @@ export function exactStoreSuite(
     );
 
     it(
-      'rejects a TTL that is not a positive integer and leaves the entry unchanged',
+      'rejects a TTL that is not a positive integer (InvalidRequestError or InvalidOptionError) and leaves the entry unchanged',
       async () => {
         const key = keyIn(scope);
         await store.set(key, makeEntry(key, 'kept'), { ttlMs: 60_000 });
         for (const ttlMs of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-          await expect(
-            store.set(key, makeEntry(key, 'replaced'), { ttlMs }),
-          ).rejects.toBeInstanceOf(InvalidRequestError);
+          expectBadInput(await errorOf(store.set(key, makeEntry(key, 'replaced'), { ttlMs })));
         }
         const fresh = keyIn(scope);
-        await expect(store.set(fresh, makeEntry(fresh), { ttlMs: -5 })).rejects.toBeInstanceOf(
-          InvalidRequestError,
-        );
+        expectBadInput(await errorOf(store.set(fresh, makeEntry(fresh), { ttlMs: -5 })));
         expect((await store.get(key))?.response.content).toBe('kept');
         expect(await store.get(fresh)).toBeUndefined();
       },
@@ -266,4 +268,21 @@ function makeEntryLike(key: string) {
     key,
     response: expect.objectContaining({ model: 'conformance-model' }),
   });
+}
+
+/** The rejection reason of `promise`, or a failure when it resolves. */
+async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => new Error('expected a rejection, but the call resolved'),
+    (error: unknown) => error,
+  );
+}
+
+/** Bad input is reported as InvalidRequestError (bad call argument) or InvalidOptionError (value out of range). */
+function expectBadInput(error: unknown): void {
+  expect(error).toBeInstanceOf(CacheError);
+  expect(
+    error instanceof InvalidRequestError || error instanceof InvalidOptionError,
+    `expected InvalidRequestError or InvalidOptionError, got ${String(error)}`,
+  ).toBe(true);
 }
