@@ -26,6 +26,18 @@ export class Xoshiro128 {
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
   }
 
+  /** A generator with the given raw state (not all zero), e.g. to check published test vectors. */
+  static fromState(a: number, b: number, c: number, d: number): Xoshiro128 {
+    const rng = new Xoshiro128(0);
+    rng.a = a | 0;
+    rng.b = b | 0;
+    rng.c = c | 0;
+    rng.d = d | 0;
+    if ((rng.a | rng.b | rng.c | rng.d) === 0)
+      throw new RangeError('xoshiro128** state must not be all zero');
+    return rng;
+  }
+
   /** The next 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;

@@ -1,0 +1,267 @@
+import { TestRandom } from '@cache/conformance';
+import { cosineSimilarity, InvalidOptionError, InvalidRequestError } from '@cache/core';
+import { describe, expect, it } from 'vitest';
+import { fwht, hammingLimit, LshVectorStore, popcount32 } from '../src/index.js';
+
+const scope = 'a1b2c3';
+const key = (name: string) => `${scope}:${name}`;
+
+function hamming(a: Uint32Array, b: Uint32Array): number {
+  let h = 0;
+  for (let i = 0; i < a.length; i++) h += popcount32(((a[i] as number) ^ (b[i] as number)) >>> 0);
+  return h;
+}
+
+describe('options', () => {
+  it('rejects an unknown option with InvalidOptionError listing the valid ones', () => {
+    expect(() => new LshVectorStore({ dimension: 8, plane: 16 } as never)).toThrow(
+      InvalidOptionError,
+    );
+    expect(() => new LshVectorStore({ dimension: 8, plane: 16 } as never)).toThrow(
+      /unknown option "plane".*dimension, seed, planes, tables, probes, poolBits, verify/,
+    );
+  });
+
+  it.each([
+    { dimension: 0 },
+    { dimension: 1.5 },
+    { dimension: 8, planes: 0 },
+    { dimension: 8, planes: 33 },
+    { dimension: 8, tables: 0 },
+    { dimension: 8, probes: 0 },
+    { dimension: 8, probes: 65 },
+    { dimension: 8, poolBits: 100 },
+    { dimension: 8, poolBits: 32, planes: 33 },
+    { dimension: 8, maxEntries: 0 },
+    { dimension: 8, verify: 'yes' },
+    { dimension: 8, hammingSigma: -1 },
+    { dimension: 8, seed: 0.5 },
+    { dimension: 8, now: 5 },
+  ])('rejects %o with InvalidOptionError', (options) => {
+    expect(() => new LshVectorStore(options as never)).toThrow(InvalidOptionError);
+  });
+
+  it('documents its defaults in settings', () => {
+    const store = new LshVectorStore({ dimension: 8 });
+    expect(store.settings).toMatchObject({
+      planes: 16,
+      tables: 32,
+      probes: 4,
+      poolBits: 256,
+      verify: true,
+      hammingSigma: 5,
+      seed: 0x5eed1e55,
+    });
+    expect(store.name).toBe('lsh');
+  });
+});
+
+describe('hashing', () => {
+  it('the Walsh-Hadamard transform applied twice is n times the identity', () => {
+    const a = Float64Array.from([1, -2, 3.5, 0, 7, 1, -1, 2]);
+    const b = Float64Array.from(a);
+    fwht(b, 8);
+    fwht(b, 8);
+    expect([...b]).toEqual([...a].map((x) => x * 8));
+  });
+
+  it('buckets do not depend on the vector length, and lie below 2^planes', () => {
+    const rng = new TestRandom(7);
+    for (const planes of [8, 16, 24]) {
+      const store = new LshVectorStore({ dimension: 64, planes, tables: 10 });
+      const v = rng.unit(64);
+      const buckets = store.bucketsOf(v);
+      expect(buckets).toHaveLength(10);
+      for (const b of buckets) {
+        expect(Number.isInteger(b) && b >= 0 && b < 2 ** planes).toBe(true);
+      }
+      expect(store.bucketsOf(Float32Array.from(v, (x) => x * 4))).toEqual(buckets);
+    }
+  });
+
+  it('sketch Hamming distance tracks the angle (random hyperplane property)', () => {
+    const rng = new TestRandom(11);
+    const store = new LshVectorStore({ dimension: 512 });
+    for (const cosine of [0.95, 0.85, 0.5, 0]) {
+      let total = 0;
+      const trials = 40;
+      for (let i = 0; i < trials; i++) {
+        const a = rng.unit(512);
+        const b = rng.atCosine(a, cosine);
+        total += hamming(store.sketchOf(a), store.sketchOf(b));
+      }
+      const expected = (256 * Math.acos(cosine)) / Math.PI;
+      expect(Math.abs(total / trials - expected)).toBeLessThan(4);
+    }
+  });
+
+  it('hammingLimit lies above the expected distance and disables itself at Infinity', () => {
+    expect(hammingLimit(256, 0.85, 5)).toBeGreaterThan((256 * Math.acos(0.85)) / Math.PI + 20);
+    expect(hammingLimit(256, 0.85, Number.POSITIVE_INFINITY)).toBe(256);
+    expect(hammingLimit(256, -1, 5)).toBe(256);
+  });
+});
+
+describe('search behaviour', () => {
+  it('finds planted near-duplicates among thousands of vectors (recall ≥ 0.95 at cosine 0.85)', async () => {
+    const rng = new TestRandom(3);
+    const dim = 128;
+    const store = new LshVectorStore({ dimension: dim });
+    const queries: Float32Array[] = [];
+    const planted: Array<Array<{ key: string; vector: Float32Array }>> = [];
+    const records = [];
+    for (let q = 0; q < 100; q++) {
+      const query = rng.unit(dim);
+      queries.push(query);
+      const group = [];
+      for (let j = 0; j < 1 + (q % 3); j++) {
+        const vector = rng.atCosine(query, 0.86 + 0.05 * j);
+        group.push({ key: key(`p${q}-${j}`), vector });
+        records.push({ key: key(`p${q}-${j}`), scope, vector });
+      }
+      planted.push(group);
+    }
+    for (let i = 0; i < 5000; i++)
+      records.push({ key: key(`r${i}`), scope, vector: rng.unit(dim) });
+    await store.upsert(records);
+    let want = 0;
+    let got = 0;
+    for (let q = 0; q < queries.length; q++) {
+      const query = queries[q] as Float32Array;
+      const matches = await store.search(query, { scope, k: 5, minSimilarity: 0.85 });
+      const keys = new Set(matches.map((m) => m.key));
+      for (const p of planted[q] ?? []) {
+        want++;
+        if (keys.has(p.key)) got++;
+      }
+      for (const m of matches) {
+        const stored = records.find((r) => r.key === m.key)?.vector as Float32Array;
+        expect(Math.abs(m.similarity - cosineSimilarity(query, stored))).toBeLessThan(1e-4);
+      }
+      // The Hamming pre-filter leaves few candidates for the exact check.
+      expect(store.lastSearch.verified).toBeLessThan(50);
+    }
+    expect(got / want).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('verify: false counts any bucket collision as a match and reports the sketch estimate', async () => {
+    const rng = new TestRandom(5);
+    const dim = 64;
+    const loose = new LshVectorStore({
+      dimension: dim,
+      planes: 4,
+      tables: 8,
+      probes: 1,
+      verify: false,
+    });
+    const strict = new LshVectorStore({ dimension: dim, planes: 4, tables: 8, probes: 1 });
+    const query = rng.unit(dim);
+    const records = Array.from({ length: 200 }, (_, i) => ({
+      key: key(`v${i}`),
+      scope,
+      vector: rng.unit(dim),
+    }));
+    await loose.upsert(records);
+    await strict.upsert(records);
+    const bucketOnly = await loose.search(query, { scope, k: 200, minSimilarity: 0.9 });
+    const verified = await strict.search(query, { scope, k: 200, minSimilarity: 0.9 });
+    expect(verified).toEqual([]);
+    expect(bucketOnly.length).toBeGreaterThan(0);
+    const qs = loose.sketchOf(query);
+    for (const m of bucketOnly) {
+      const v = records.find((r) => r.key === m.key)?.vector as Float32Array;
+      const h = hamming(qs, loose.sketchOf(v));
+      expect(m.similarity).toBeCloseTo(Math.cos((Math.PI * h) / 256), 10);
+      // Each match really shares a bucket with the query in some table.
+      const qb = loose.bucketsOf(query);
+      const vb = loose.bucketsOf(v);
+      expect(qb.some((b, t) => b === vb[t])).toBe(true);
+    }
+  });
+
+  it('evicts the least recently used record beyond maxEntries; a search hit counts as a use', async () => {
+    const rng = new TestRandom(9);
+    const store = new LshVectorStore({ dimension: 16, maxEntries: 3, initialCapacity: 1 });
+    const vs = Array.from({ length: 4 }, () => rng.unit(16));
+    await store.upsert(vs.slice(0, 3).map((vector, i) => ({ key: key(`e${i}`), scope, vector })));
+    expect(store.size).toBe(3);
+    // Touch e0, so e1 is now the least recently used.
+    expect(
+      (await store.search(vs[0] as Float32Array, { scope, k: 1, minSimilarity: 0.99 }))[0]?.key,
+    ).toBe(key('e0'));
+    await store.upsert([{ key: key('e3'), scope, vector: vs[3] as Float32Array }]);
+    expect(store.size).toBe(3);
+    const present = async (i: number) =>
+      (await store.search(vs[i] as Float32Array, { scope, k: 1, minSimilarity: 0.99 })).length ===
+      1;
+    expect(await present(1)).toBe(false);
+    expect(await present(0)).toBe(true);
+    expect(await present(2)).toBe(true);
+    expect(await present(3)).toBe(true);
+  });
+
+  it('drops expired records from results and purges them when met', async () => {
+    let now = 1_000_000;
+    const store = new LshVectorStore({ dimension: 16, now: () => now });
+    const v = new TestRandom(1).unit(16);
+    await store.upsert([
+      { key: key('soon'), scope, vector: v, expiresAt: now + 100 },
+      { key: key('later'), scope, vector: v, expiresAt: now + 10_000 },
+    ]);
+    expect((await store.search(v, { scope, k: 5, minSimilarity: 0.9 })).length).toBe(2);
+    now += 101;
+    expect((await store.search(v, { scope, k: 5, minSimilarity: 0.9 })).map((m) => m.key)).toEqual([
+      key('later'),
+    ]);
+    expect(store.size).toBe(1);
+  });
+
+  it('grows past its initial capacity and reuses freed slots', async () => {
+    const rng = new TestRandom(2);
+    const store = new LshVectorStore({ dimension: 8, initialCapacity: 2 });
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      key: key(`g${i}`),
+      scope,
+      vector: rng.unit(8),
+    }));
+    await store.upsert(records);
+    expect(store.memory().capacity).toBeGreaterThanOrEqual(50);
+    await store.delete(records.slice(0, 25).map((r) => r.key));
+    const capacity = store.memory().capacity;
+    await store.upsert(records.slice(0, 25));
+    expect(store.memory().capacity).toBe(capacity);
+    for (const r of records) {
+      const [m] = await store.search(r.vector, { scope, k: 1, minSimilarity: 0.999 });
+      expect(m?.key).toBe(r.key);
+    }
+  });
+
+  it('rejects malformed records with InvalidRequestError and writes nothing', async () => {
+    const store = new LshVectorStore({ dimension: 4 });
+    const v = Float32Array.from([1, 0, 0, 0]);
+    for (const bad of [
+      { key: '', scope, vector: v },
+      { key: key('x'), scope: '', vector: v },
+      { key: key('x'), scope, vector: v, expiresAt: Number.NaN },
+      { key: 42, scope, vector: v },
+    ]) {
+      await expect(
+        store.upsert([{ key: key('ok'), scope, vector: v }, bad as never]),
+      ).rejects.toBeInstanceOf(InvalidRequestError);
+    }
+    expect(store.size).toBe(0);
+  });
+
+  it('reports memory per entry: 4 bytes per dimension plus the index', async () => {
+    const rng = new TestRandom(4);
+    const store = new LshVectorStore({ dimension: 512, initialCapacity: 1000 });
+    await store.upsert(
+      Array.from({ length: 1000 }, (_, i) => ({ key: key(`m${i}`), scope, vector: rng.unit(512) })),
+    );
+    const m = store.memory();
+    expect(m.entries).toBe(1000);
+    expect(m.vectorBytes).toBe(1000 * 512 * 4);
+    expect(m.bytesPerEntry).toBeGreaterThan(2048);
+    expect(m.indexBytes).toBeGreaterThan(0);
+  });
+});
