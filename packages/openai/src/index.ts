@@ -1,0 +1,16 @@
+export {
+  OpenAIChatModel,
+  type OpenAIChatModelOptions,
+  type OpenAIChatModelStats,
+  usageOf,
+} from './openai-chat-model.js';
+export {
+  decodeEmbedding,
+  OPENAI_EMBEDDING_DIMENSIONS,
+  OPENAI_MAX_EMBEDDING_INPUTS,
+  OpenAIEmbedder,
+  type OpenAIEmbedderOptions,
+  type OpenAIEmbedderStats,
+} from './openai-embedder.js';
+export { judgeOpenAIError } from './openai-errors.js';
+export { type RetryInfo, type RetryOptions, retryAfterMs } from './retry.js';

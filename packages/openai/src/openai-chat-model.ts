@@ -1,0 +1,202 @@
+import {
+  type CallOptions,
+  type ChatChunk,
+  type ChatModel,
+  type ChatRequest,
+  type ChatResponse,
+  InvalidRequestError,
+  ModelError,
+  type TokenUsage,
+} from '@cache/core';
+import OpenAI from 'openai';
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
+import { judgeOpenAIError, toCacheError } from './openai-errors.js';
+import { type RetryOptions, type RetryPolicy, retryPolicy, withRetries } from './retry.js';
+
+/** Options of {@link OpenAIChatModel}. */
+export interface OpenAIChatModelOptions extends RetryOptions {
+  /** A configured client; otherwise one is made from `apiKey`/`baseURL` (or `OPENAI_API_KEY`). */
+  client?: OpenAI;
+  /** API key for the client this model creates. Default: `OPENAI_API_KEY`. */
+  apiKey?: string;
+  /** Base URL for the client this model creates (an OpenAI-compatible server). */
+  baseURL?: string;
+  /** Identifier in metrics and logs. Default `openai`. */
+  id?: string;
+  /**
+   * Which request field carries `ChatRequest.maxTokens`: `max_completion_tokens` (default;
+   * required by reasoning models) or `max_tokens` (older OpenAI-compatible servers).
+   */
+  maxTokensField?: 'max_completion_tokens' | 'max_tokens';
+  /** Per-request timeout of the client this model creates. Default 120 000 ms. */
+  timeoutMs?: number;
+}
+
+/** Counters of {@link OpenAIChatModel}. */
+export interface OpenAIChatModelStats {
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  /** Retries after 429, 5xx or network errors. */
+  retries: number;
+  /** Calls that failed after retries. */
+  failures: number;
+}
+
+/**
+ * A `ChatModel` on OpenAI's chat completions endpoint through the official SDK, with streaming.
+ * Retries like {@link OpenAIEmbedder}; a stream is retried only until its first chunk arrives.
+ */
+export class OpenAIChatModel implements ChatModel {
+  /** Identifier in metrics and logs. */
+  readonly id: string;
+
+  readonly #client: OpenAI;
+  readonly #maxTokensField: 'max_completion_tokens' | 'max_tokens';
+  readonly #policy: RetryPolicy;
+  readonly #stats: OpenAIChatModelStats = { requests: 0, retries: 0, failures: 0 };
+
+  constructor(options: OpenAIChatModelOptions = {}) {
+    this.id = options.id ?? 'openai';
+    this.#maxTokensField = options.maxTokensField ?? 'max_completion_tokens';
+    this.#policy = retryPolicy(options, 'OpenAIChatModel');
+    this.#client =
+      options.client ??
+      new OpenAI({
+        apiKey: options.apiKey,
+        baseURL: options.baseURL,
+        timeout: options.timeoutMs ?? 120_000,
+        maxRetries: 0,
+      });
+  }
+
+  /** Counters: requests, retries, failures. */
+  stats(): OpenAIChatModelStats {
+    return { ...this.#stats };
+  }
+
+  /** Retries so far. */
+  get retries(): number {
+    return this.#stats.retries;
+  }
+
+  /** One whole answer. */
+  async complete(request: ChatRequest, options: CallOptions = {}): Promise<ChatResponse> {
+    const params = this.#params(request);
+    const { signal } = options;
+    try {
+      const completion = await withRetries(
+        () => {
+          this.#stats.requests++;
+          return this.#client.chat.completions.create(
+            { ...params, stream: false },
+            { maxRetries: 0, ...(signal ? { signal } : {}) },
+          );
+        },
+        judgeOpenAIError,
+        this.#policy,
+        () => this.#stats.retries++,
+        signal,
+      );
+      const choice = completion?.choices?.[0];
+      if (!choice) {
+        throw new ModelError(`${this.id}: the API answered without choices; check baseURL.`, {
+          retryable: false,
+        });
+      }
+      return {
+        content: choice.message?.content ?? '',
+        model: completion.model ?? request.model,
+        finishReason: choice.finish_reason ?? 'stop',
+        ...usageOf(completion.usage),
+      };
+    } catch (error) {
+      this.#stats.failures++;
+      throw toCacheError(error, 'model', this.id, signal);
+    }
+  }
+
+  /** Streams an answer; the last chunk carries `finishReason` and `usage`. */
+  async *stream(request: ChatRequest, options: CallOptions = {}): AsyncIterable<ChatChunk> {
+    const params = this.#params(request);
+    const { signal } = options;
+    let finishReason = 'stop';
+    let usage: TokenUsage | undefined;
+    try {
+      const stream = await withRetries(
+        () => {
+          this.#stats.requests++;
+          return this.#client.chat.completions.create(
+            { ...params, stream: true, stream_options: { include_usage: true } },
+            { maxRetries: 0, ...(signal ? { signal } : {}) },
+          );
+        },
+        judgeOpenAIError,
+        this.#policy,
+        () => this.#stats.retries++,
+        signal,
+      );
+      for await (const chunk of stream) {
+        const choice = chunk.choices?.[0];
+        if (choice?.finish_reason) finishReason = choice.finish_reason;
+        if (chunk.usage) usage = usageOf(chunk.usage).usage;
+        const delta = choice?.delta?.content;
+        if (delta) yield { delta };
+      }
+    } catch (error) {
+      this.#stats.failures++;
+      throw toCacheError(error, 'model', this.id, signal);
+    }
+    yield { delta: '', finishReason, ...(usage ? { usage } : {}) };
+  }
+
+  #params(request: ChatRequest): Omit<ChatCompletionCreateParamsNonStreaming, 'stream'> {
+    if (!request || typeof request.model !== 'string' || request.model.length === 0) {
+      throw new InvalidRequestError(`${this.id}: request.model must be a non-empty string.`);
+    }
+    if (!Array.isArray(request.messages) || request.messages.length === 0) {
+      throw new InvalidRequestError(`${this.id}: request.messages must be a non-empty array.`);
+    }
+    const messages = request.messages.map((m) => {
+      if (m.role === 'tool') {
+        throw new InvalidRequestError(
+          `${this.id}: tool messages need a tool_call_id, which ChatRequest cannot carry; call the SDK directly for tool use.`,
+        );
+      }
+      return {
+        role: m.role,
+        content: m.content,
+        ...(m.name ? { name: m.name } : {}),
+      } as ChatCompletionMessageParam;
+    });
+    return {
+      model: request.model,
+      messages,
+      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...(request.topP === undefined ? {} : { top_p: request.topP }),
+      ...(request.maxTokens === undefined ? {} : { [this.#maxTokensField]: request.maxTokens }),
+      ...(request.stop === undefined ? {} : { stop: request.stop }),
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
+      ...(request.tools === undefined ? {} : { tools: request.tools as never }),
+      ...(request.toolChoice === undefined ? {} : { tool_choice: request.toolChoice as never }),
+      ...(request.responseFormat === undefined
+        ? {}
+        : { response_format: request.responseFormat as never }),
+    };
+  }
+}
+
+/** `{ usage }` in core's form, or `{}` when the API reported none. */
+export function usageOf(usage: CompletionUsage | null | undefined): { usage?: TokenUsage } {
+  if (!usage) return {};
+  return {
+    usage: {
+      promptTokens: usage.prompt_tokens,
+      completionTokens: usage.completion_tokens,
+      totalTokens: usage.total_tokens,
+    },
+  };
+}
