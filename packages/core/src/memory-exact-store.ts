@@ -57,6 +57,18 @@ export class MemoryExactStore implements ExactStore {
     return this.lru.size;
   }
 
+  /** Keys of the live entries, of `scope` only when given (least recently used last). */
+  keys(scope?: string): string[] {
+    this.assertOpen();
+    const now = this.now();
+    const out: string[] = [];
+    for (const [key, entry] of this.lru.entries()) {
+      if (entry.expiresAt > now && (scope === undefined || scopeOfKey(key) === scope))
+        out.push(key);
+    }
+    return out;
+  }
+
   /** The live entry under `key`, or `undefined`. */
   async get(key: string): Promise<CacheEntry | undefined> {
     this.assertOpen();
