@@ -54,7 +54,7 @@ export class StandInChatModel implements ChatModel {
     } else if (typeof d === 'function') {
       this.delay = d;
     } else if (d === undefined) {
-      this.delay = (request) => 300 + (hash32(promptOf(request)) % 501);
+      this.delay = standInDelayMs;
     } else {
       throw new InvalidOptionError('StandInChatModel: delayMs must be a number or a function.');
     }
@@ -88,6 +88,11 @@ export class StandInChatModel implements ChatModel {
         : { delta: pieces[i] as string };
     }
   }
+}
+
+/** The stand-in's default delay for `request`: 300–800 ms, the same every time for a prompt. */
+export function standInDelayMs(request: ChatRequest): number {
+  return 300 + (hash32(promptOf(request)) % 501);
 }
 
 /** Splits `text` into chunks of a few words each, whose concatenation is `text`. */

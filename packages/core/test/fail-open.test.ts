@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MemoryExactStore,
+  SemanticCache,
+  type SemanticCacheOptions,
+  StoreUnavailableError,
+  TimeoutError,
+} from '../src/index.js';
+import {
+  ask,
+  BruteForceVectorStore,
+  CountingModel,
+  FaultyExactStore,
+  FaultyVectorStore,
+  WordEmbedder,
+} from './helpers.js';
+
+function setup(extra: Partial<SemanticCacheOptions> = {}) {
+  const exactStore = new FaultyExactStore();
+  const embedder = new WordEmbedder();
+  const inner = new BruteForceVectorStore(embedder.dimension);
+  const vectorStore = new FaultyVectorStore(inner);
+  const model = new CountingModel();
+  const errors: string[] = [];
+  const cache = new SemanticCache({
+    exactStore,
+    vectorStore,
+    embedder,
+    model,
+    minSimilarity: 0.8,
+    ttlRules: [],
+    timeouts: { exactStoreMs: 20, vectorStoreMs: 20, embedderMs: 20 },
+    onError: (_e, where) => errors.push(where),
+    ...extra,
+  });
+  return { exactStore, vectorStore, inner, embedder, model, cache, errors };
+}
+
+const prompt = 'what is the python programming language';
+
+describe('fail-open (default)', () => {
+  it('answers from the model when the exact store fails, counts it, and resumes when it is back', async () => {
+    const { cache, exactStore, model, errors } = setup();
+    exactStore.failing = new Set(['get', 'set']);
+    const r = await cache.complete(ask(prompt));
+    expect(r).toMatchObject({ source: 'model', stored: false });
+    expect(r.failures).toContain('faulty');
+    expect(cache.metrics().errors.faulty).toBeGreaterThanOrEqual(2);
+    expect(errors).toContain('faulty');
+    exactStore.failing.clear();
+    await cache.complete(ask(prompt));
+    expect((await cache.complete(ask(prompt))).source).toBe('exact');
+    expect(model.calls).toBe(2);
+  });
+
+  it('treats a hanging exact store as a miss after its timeout', async () => {
+    const { cache, exactStore } = setup();
+    exactStore.hanging = new Set(['get', 'set']);
+    const r = await cache.complete(ask(prompt));
+    expect(r.source).toBe('model');
+    expect(r.stored).toBe(false);
+    expect(cache.metrics().errors.faulty).toBe(2);
+  });
+
+  it('answers from the model when the vector store or embedder fails', async () => {
+    const { cache, vectorStore, embedder, inner } = setup();
+    await cache.complete(ask(prompt));
+    vectorStore.failing = true;
+    const r = await cache.complete(ask(`${prompt} exactly`));
+    expect(r.source).toBe('model');
+    expect(r.failures).toContain('faulty-vectors');
+    vectorStore.failing = false;
+    embedder.fail = new Error('embedder down');
+    const e = await cache.complete(ask(`${prompt} please`));
+    expect(e.source).toBe('model');
+    expect(e.failures).toContain('embedder');
+    embedder.fail = undefined;
+    // The exact entries were written even though their vectors were not.
+    expect((await cache.complete(ask(`${prompt} exactly`))).source).toBe('exact');
+    expect(inner.records.size).toBe(1);
+    vectorStore.hanging = true;
+    expect((await cache.complete(ask(`${prompt} now please`))).source).toBe('model');
+  });
+
+  it('gives the caller the answer when storing fails, even with failMode closed', async () => {
+    const { cache, exactStore } = setup({ failMode: 'closed' });
+    exactStore.failing = new Set(['set']);
+    const r = await cache.complete(ask(prompt));
+    expect(r).toMatchObject({ source: 'model', stored: false, failures: ['faulty'] });
+  });
+
+  it('never writes a vector for an entry the exact store did not take', async () => {
+    const { cache, exactStore, inner } = setup();
+    exactStore.failing = new Set(['set']);
+    await cache.complete(ask(prompt));
+    expect(inner.records.size).toBe(0);
+  });
+
+  it('cleans a vector whose entry is missing even when it came from a half-failed write', async () => {
+    const { cache, exactStore, inner } = setup();
+    await cache.complete(ask(prompt));
+    await (exactStore.inner as MemoryExactStore).clear();
+    const r = await cache.complete(ask(`${prompt} exactly`));
+    expect(r.source).toBe('model');
+    expect(r.rejected[0]?.reasons).toEqual(['entry gone']);
+    expect(inner.records.size).toBe(1);
+  });
+});
+
+describe('failMode closed', () => {
+  it('throws StoreUnavailableError for a failing store and TimeoutError for a slow one', async () => {
+    const { cache, exactStore, model } = setup({ failMode: 'closed' });
+    exactStore.failing = new Set(['get']);
+    await expect(cache.complete(ask(prompt))).rejects.toBeInstanceOf(StoreUnavailableError);
+    exactStore.failing.clear();
+    exactStore.hanging = new Set(['get']);
+    await expect(cache.complete(ask(prompt))).rejects.toBeInstanceOf(TimeoutError);
+    expect(model.calls).toBe(0);
+    expect(cache.metrics().errors.faulty).toBe(2);
+  });
+
+  it('throws from a cache-aside store when the exact store fails', async () => {
+    const { cache, exactStore } = setup({ failMode: 'closed' });
+    exactStore.failing = new Set(['set']);
+    await expect(
+      cache.store(ask(prompt), { content: 'x', model: 'm', finishReason: 'stop' }),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
