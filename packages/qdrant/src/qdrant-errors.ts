@@ -82,7 +82,11 @@ export function toCacheError(error: unknown, what: string, url: string): CacheEr
 }
 
 function describeCause(error: Error): string {
-  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
-  if (cause && typeof cause.code === 'string') return `${error.message}: ${cause.code}`;
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 4 && typeof cause === 'object' && cause !== null; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string') return `${error.message}: ${code}`;
+    cause = (cause as { cause?: unknown }).cause;
+  }
   return error.message;
 }
