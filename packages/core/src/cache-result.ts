@@ -44,7 +44,10 @@ export interface CacheResult {
   response: ChatResponse;
   /** Where it came from. */
   source: CacheSource;
-  /** Entry key of the request (`<scope>:<digest>`); absent when the request failed policy before hashing. */
+  /**
+   * Entry key of the request (`<scope>:<digest>`). A semantic hit serves another entry,
+   * `matchedKey`: report a wrong answer with `reportWrongHit(result.matchedKey ?? result.key)`.
+   */
   key?: string;
   /** Scope hash of the request. */
   scope?: string;

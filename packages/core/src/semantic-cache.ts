@@ -19,6 +19,7 @@ import {
   InvalidOptionError,
   ModelError,
   StoreUnavailableError,
+  TimeoutError,
 } from './errors.js';
 import { scopeOfKey } from './keys.js';
 import { CacheMetrics } from './metrics.js';
@@ -375,7 +376,7 @@ export class SemanticCache implements SemanticCacheApi {
     p.timings.exactMs = performance.now() - t;
     if (!got.ok || got.value === undefined) return undefined;
     const entry = got.value;
-    if (!this.usable(entry, p.scope)) return undefined;
+    if (!(await this.usable(entry, p.key, p))) return undefined;
     return { source: 'exact', entry };
   }
 
@@ -428,7 +429,7 @@ export class SemanticCache implements SemanticCacheApi {
         );
         if (!got.ok) return undefined;
         const entry = got.value;
-        if (entry === undefined || !this.usable(entry, p.scope)) {
+        if (entry === undefined || !(await this.usable(entry, match.key, p))) {
           p.rejected.push({
             key: match.key,
             similarity: match.similarity,
@@ -516,7 +517,14 @@ export class SemanticCache implements SemanticCacheApi {
   }
 
   /** Semantic layer, then the model and the store: the work one single flight shares. */
-  private async resolveMiss(model: ChatModel, p: Prepared, signal: AbortSignal): Promise<Outcome> {
+  private async resolveMiss(
+    model: ChatModel,
+    leader: Prepared,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
+    // The shared work answers to the flight's signal (aborted only when every waiter left),
+    // not to the leader's own signal.
+    const p: Prepared = { ...leader, options: { ...leader.options, signal } };
     const hit = await this.lookupSemantic(p);
     if (hit !== undefined) {
       return {
@@ -556,10 +564,14 @@ export class SemanticCache implements SemanticCacheApi {
   ): Promise<ChatResponse> {
     const t = performance.now();
     this.counters.recordModelCall();
+    const timeoutMs = this.config.timeouts.modelMs;
+    const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+    const callSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     try {
       const response = await withTimeout(
-        model.complete(p.request, signal === undefined ? {} : { signal }),
-        this.config.timeouts.modelMs,
+        model.complete(p.request, callSignal === undefined ? {} : { signal: callSignal }),
+        timeoutMs,
         `${model.id}.complete`,
       );
       try {
@@ -573,6 +585,9 @@ export class SemanticCache implements SemanticCacheApi {
     } catch (error) {
       this.counters.recordError('model');
       if (signal?.aborted === true || error instanceof CacheError) throw error;
+      if (timeout?.aborted === true && timeoutMs !== undefined) {
+        throw new TimeoutError(`${model.id}.complete`, timeoutMs);
+      }
       throw new ModelError(`${model.id} failed: ${messageOf(error)}`, {
         cause: error,
         retryable: true,
@@ -823,14 +838,34 @@ export class SemanticCache implements SemanticCacheApi {
     }
   }
 
-  private usable(entry: CacheEntry, scope: string): boolean {
-    return (
+  /**
+   * Whether a stored entry may be served for `key`. A malformed entry, or one filed under the
+   * wrong key, is counted as corrupt and deleted; an expired one is just not served.
+   */
+  private async usable(entry: CacheEntry, key: string, p: Prepared): Promise<boolean> {
+    const c = this.config;
+    const wellFormed =
       entry !== null &&
       typeof entry === 'object' &&
-      entry.scope === scope &&
+      entry.key === key &&
+      entry.scope === p.scope &&
+      typeof entry.prompt === 'string' &&
       typeof entry.response?.content === 'string' &&
-      entry.expiresAt > this.config.now()
-    );
+      typeof entry.createdAt === 'number' &&
+      typeof entry.expiresAt === 'number';
+    if (!wellFormed) {
+      this.counters.recordError(`${c.exactStore.name}:corrupt`);
+      p.failures.push(`${c.exactStore.name}:corrupt`);
+      await this.attempt(
+        c.exactStore.name,
+        c.timeouts.exactStoreMs,
+        () => c.exactStore.delete(key),
+        p,
+        false,
+      );
+      return false;
+    }
+    return entry.expiresAt > c.now();
   }
 
   private async finishHit(

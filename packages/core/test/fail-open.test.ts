@@ -127,3 +127,61 @@ describe('failMode closed', () => {
     ).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });
+
+describe('corrupt entries, aborts and model timeouts', () => {
+  it('treats a malformed entry as a miss, counts it and deletes it', async () => {
+    const { cache, exactStore, model } = setup();
+    const first = await cache.complete(ask(prompt));
+    const key = first.key as string;
+    const memory = exactStore.inner as MemoryExactStore;
+    exactStore.garbage.set(key, { key, scope: 'wrong', response: 42 });
+    const r = await cache.complete(ask(prompt));
+    expect(r.source).toBe('model');
+    expect(r.failures).toContain('faulty:corrupt');
+    expect(cache.metrics().errors['faulty:corrupt']).toBe(1);
+    expect(model.calls).toBe(2);
+    expect(exactStore.garbage.has(key)).toBe(false);
+    expect((await memory.get(key))?.response.content).toBe(r.response.content);
+    expect((await cache.complete(ask(prompt))).source).toBe('exact');
+  });
+
+  it("a leader's abort does not fail the callers sharing its model call", async () => {
+    const exactStore = new MemoryExactStore();
+    const model = new CountingModel();
+    const cache = new SemanticCache({ exactStore, model, ttlRules: [] });
+    model.hold();
+    const controller = new AbortController();
+    const leader = cache.complete(ask('q'), { signal: controller.signal });
+    const follower = cache.complete(ask('q'));
+    await new Promise((r) => setImmediate(r));
+    controller.abort(new Error('leader gave up'));
+    await expect(leader).rejects.toThrow('leader gave up');
+    model.release();
+    expect((await follower).source).toBe('model');
+    expect(model.calls).toBe(1);
+    expect((await cache.complete(ask('q'))).source).toBe('exact');
+  });
+
+  it('rejects with TimeoutError when the model is slower than timeouts.modelMs, caching nothing', async () => {
+    const exactStore = new MemoryExactStore();
+    let sawAbort = false;
+    const cache = new SemanticCache({
+      exactStore,
+      model: {
+        id: 'slow',
+        complete: (_request, options) =>
+          new Promise((_, reject) => {
+            options?.signal?.addEventListener('abort', () => {
+              sawAbort = true;
+              reject(options.signal?.reason);
+            });
+          }),
+      },
+      timeouts: { modelMs: 10 },
+    });
+    await expect(cache.complete(ask('q'))).rejects.toBeInstanceOf(TimeoutError);
+    expect(exactStore.keys()).toEqual([]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sawAbort).toBe(true);
+  });
+});

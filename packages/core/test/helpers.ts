@@ -152,6 +152,8 @@ export class FaultyExactStore implements ExactStore {
   failing = new Set<Method>();
   hanging = new Set<Method>();
   calls: Record<Method, number> = { get: 0, set: 0, delete: 0, clear: 0 };
+  /** Values `get` returns instead of the stored entry (undecodable data), until deleted. */
+  garbage = new Map<string, unknown>();
   constructor(readonly inner: ExactStore = new MemoryExactStore()) {}
 
   private gate<T>(method: Method, op: () => Promise<T>): Promise<T> {
@@ -163,12 +165,15 @@ export class FaultyExactStore implements ExactStore {
   }
 
   get(key: string): Promise<CacheEntry | undefined> {
+    if (this.garbage.has(key))
+      return this.gate('get', async () => this.garbage.get(key) as CacheEntry);
     return this.gate('get', () => this.inner.get(key));
   }
   set(key: string, entry: CacheEntry, options: ExactSetOptions): Promise<void> {
     return this.gate('set', () => this.inner.set(key, entry, options));
   }
   delete(key: string): Promise<boolean> {
+    this.garbage.delete(key);
     return this.gate('delete', () => this.inner.delete(key));
   }
   clear(scope?: string): Promise<void> {
