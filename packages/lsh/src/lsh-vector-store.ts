@@ -76,12 +76,15 @@ export class LshVectorStore implements VectorStore {
   private capacity: number;
   private highWater = 0;
   private vectors: Float32Array;
-  private sketches: Uint32Array;
+  /**
+   * One row per slot: [search stamp, scope id + 1 (0 = free), sketch words...]. Interleaved so a
+   * candidate check touches one cache line instead of one per array.
+   */
+  private rows: Uint32Array;
+  private readonly stride: number;
   private nextLink: Int32Array;
   private prevLink: Int32Array;
   private expires: Float64Array;
-  private scopeIds: Int32Array;
-  private stamps: Uint32Array;
   private slotKeys: (string | undefined)[];
   private freeSlots: number[] = [];
   private readonly keyToSlot = new Map<string, number>();
@@ -134,12 +137,11 @@ export class LshVectorStore implements VectorStore {
     }
     this.capacity = Math.min(o.initialCapacity, o.maxEntries);
     this.vectors = new Float32Array(this.capacity * o.dimension);
-    this.sketches = new Uint32Array(this.capacity * this.words);
+    this.stride = 2 + this.words;
+    this.rows = new Uint32Array(this.capacity * this.stride);
     this.nextLink = new Int32Array(this.capacity * o.tables);
     this.prevLink = new Int32Array(this.capacity * o.tables);
     this.expires = new Float64Array(this.capacity);
-    this.scopeIds = new Int32Array(this.capacity).fill(EMPTY);
-    this.stamps = new Uint32Array(this.capacity);
     this.slotKeys = new Array(this.capacity).fill(undefined);
 
     this.projection = new Float64Array(o.poolBits);
@@ -214,7 +216,7 @@ export class LshVectorStore implements VectorStore {
     const id = this.scopeToId.get(scope);
     if (id === undefined) return;
     for (const slot of [...this.keyToSlot.values()])
-      if (this.scopeIds[slot] === id) this.removeSlot(slot);
+      if (this.rows[slot * this.stride + 1] === id + 1) this.removeSlot(slot);
   }
 
   /** Drops everything held; later calls reject with `ClosedError`. Safe to call twice. */
@@ -223,7 +225,7 @@ export class LshVectorStore implements VectorStore {
     this.resetAll();
     this.closed = true;
     this.vectors = new Float32Array(0);
-    this.sketches = new Uint32Array(0);
+    this.rows = new Uint32Array(0);
     this.nextLink = new Int32Array(0);
     this.prevLink = new Int32Array(0);
   }
@@ -258,12 +260,10 @@ export class LshVectorStore implements VectorStore {
     if (this.directHeads) for (const h of this.directHeads) heads += h.byteLength;
     if (this.mapHeads) for (const m of this.mapHeads) heads += m.size * 16;
     const indexBytes =
-      this.sketches.byteLength +
+      this.rows.byteLength +
       this.nextLink.byteLength +
       this.prevLink.byteLength +
       this.expires.byteLength +
-      this.scopeIds.byteLength +
-      this.stamps.byteLength +
       heads;
     return {
       entries,
@@ -298,7 +298,7 @@ export class LshVectorStore implements VectorStore {
 
     this.epoch = (this.epoch + 1) >>> 0;
     if (this.epoch === 0) {
-      this.stamps.fill(0);
+      for (let i = 0; i < this.rows.length; i += this.stride) this.rows[i] = 0;
       this.epoch = 1;
     }
     if (this.topSlots.length < k) {
@@ -417,9 +417,10 @@ export class LshVectorStore implements VectorStore {
     const T = this.tableCount;
     const W = this.words;
     const dim = this.dimension;
-    const stamps = this.stamps;
+    const rows = this.rows;
+    const S = this.stride;
+    const scopeTag = scopeId + 1;
     const epoch = this.epoch;
-    const sketches = this.sketches;
     const qs = this.querySketch;
     const q = this.query;
     const vectors = this.vectors;
@@ -429,18 +430,19 @@ export class LshVectorStore implements VectorStore {
     stats.buckets++;
     let slot = this.head(t, bucket);
     while (slot !== EMPTY) {
-      if (stamps[slot] !== epoch) {
-        stamps[slot] = epoch;
+      const ro = slot * S;
+      if (rows[ro] !== epoch) {
+        rows[ro] = epoch;
         stats.candidates++;
-        if (this.scopeIds[slot] === scopeId) {
-          if ((this.expires[slot] as number) <= now) {
-            this.purge.push(slot);
-          } else {
-            let hamming = 0;
-            const so = slot * W;
-            for (let w = 0; w < W; w++)
-              hamming += popcount32(((qs[w] as number) ^ (sketches[so + w] as number)) >>> 0);
-            if (hamming <= limit) {
+        if (rows[ro + 1] === scopeTag) {
+          let hamming = 0;
+          for (let w = 0; w < W; w++) {
+            hamming += popcount32(((qs[w] as number) ^ (rows[ro + 2 + w] as number)) >>> 0);
+          }
+          if (hamming <= limit) {
+            if ((this.expires[slot] as number) <= now) {
+              this.purge.push(slot);
+            } else {
               stats.verified++;
               if (verify) {
                 const vo = slot * dim;
@@ -504,7 +506,7 @@ export class LshVectorStore implements VectorStore {
     const inv = 1 / Math.sqrt(sum);
     const vo = slot * dim;
     for (let i = 0; i < dim; i++) this.vectors[vo + i] = (v[i] as number) * inv;
-    const sketch = this.sketches.subarray(slot * this.words, (slot + 1) * this.words);
+    const sketch = this.rows.subarray(slot * this.stride + 2, (slot + 1) * this.stride);
     this.sketchInto(v, sketch);
     this.expires[slot] = record.expiresAt ?? Number.POSITIVE_INFINITY;
     let scopeId = this.scopeToId.get(record.scope);
@@ -514,13 +516,13 @@ export class LshVectorStore implements VectorStore {
       this.idToScope.set(scopeId, record.scope);
     }
     this.scopeCounts.set(scopeId, (this.scopeCounts.get(scopeId) ?? 0) + 1);
-    this.scopeIds[slot] = scopeId;
+    this.rows[slot * this.stride + 1] = scopeId + 1;
     this.slotKeys[slot] = record.key;
-    this.stamps[slot] = 0;
+    this.rows[slot * this.stride] = 0;
     this.keyToSlot.set(record.key, slot);
     const T = this.tableCount;
     for (let t = 0; t < T; t++) {
-      const bucket = this.tableKey(t, this.sketches, slot * this.words);
+      const bucket = this.tableKey(t, this.rows, slot * this.stride + 2);
       const head = this.head(t, bucket);
       this.nextLink[slot * T + t] = head;
       this.prevLink[slot * T + t] = EMPTY;
@@ -535,13 +537,13 @@ export class LshVectorStore implements VectorStore {
       const prev = this.prevLink[slot * T + t] as number;
       const next = this.nextLink[slot * T + t] as number;
       if (prev !== EMPTY) this.nextLink[prev * T + t] = next;
-      else this.setHead(t, this.tableKey(t, this.sketches, slot * this.words), next);
+      else this.setHead(t, this.tableKey(t, this.rows, slot * this.stride + 2), next);
       if (next !== EMPTY) this.prevLink[next * T + t] = prev;
     }
     const key = this.slotKeys[slot] as string;
     this.keyToSlot.delete(key);
     this.slotKeys[slot] = undefined;
-    const scopeId = this.scopeIds[slot] as number;
+    const scopeId = (this.rows[slot * this.stride + 1] as number) - 1;
     const count = (this.scopeCounts.get(scopeId) ?? 1) - 1;
     if (count === 0) {
       this.scopeCounts.delete(scopeId);
@@ -550,7 +552,7 @@ export class LshVectorStore implements VectorStore {
     } else {
       this.scopeCounts.set(scopeId, count);
     }
-    this.scopeIds[slot] = EMPTY;
+    this.rows[slot * this.stride + 1] = 0;
     this.freeSlots.push(slot);
   }
 
@@ -565,14 +567,10 @@ export class LshVectorStore implements VectorStore {
     const capacity = Math.min(this.settings.maxEntries, this.capacity * 2);
     const T = this.tableCount;
     this.vectors = growTo(this.vectors, capacity * this.dimension);
-    this.sketches = growTo(this.sketches, capacity * this.words);
+    this.rows = growTo(this.rows, capacity * this.stride);
     this.nextLink = growTo(this.nextLink, capacity * T);
     this.prevLink = growTo(this.prevLink, capacity * T);
     this.expires = growTo(this.expires, capacity);
-    const scopeIds = new Int32Array(capacity).fill(EMPTY);
-    scopeIds.set(this.scopeIds);
-    this.scopeIds = scopeIds;
-    this.stamps = growTo(this.stamps, capacity);
     for (let i = this.capacity; i < capacity; i++) this.slotKeys.push(undefined);
     this.capacity = capacity;
   }
@@ -584,7 +582,7 @@ export class LshVectorStore implements VectorStore {
     this.scopeToId.clear();
     this.scopeCounts.clear();
     this.idToScope.clear();
-    this.scopeIds.fill(EMPTY);
+    this.rows.fill(0);
     this.slotKeys.fill(undefined);
     this.freeSlots = [];
     this.highWater = 0;
