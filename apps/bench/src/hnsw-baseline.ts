@@ -1,0 +1,121 @@
+import hnswlib from 'hnswlib-node';
+import { sampleLatencies } from './measure.js';
+import { type LatencySummary, type RecallFigures, recallOf, summarize } from './stats.js';
+import type { VectorSource } from './vector-run.js';
+
+/** Options of {@link runHnswBaseline}. */
+export interface HnswOptions {
+  /** Graph degree (hnswlib's `M`). */
+  m: number;
+  /** Candidate list size while building. */
+  efConstruction: number;
+  /** Search-time candidate list sizes to try, ascending; the first reaching `targetRecall` is timed. */
+  efs: readonly number[];
+  /** Recall the tuned `ef` must reach. */
+  targetRecall: number;
+  /** Results per search. */
+  k: number;
+  /** Cosine threshold applied to the returned neighbours. */
+  minSimilarity: number;
+  /** Untimed searches before the timed ones. */
+  warmup: number;
+}
+
+/** One point of the `ef` sweep. */
+export interface EfPoint {
+  /** Search-time candidate list size. */
+  ef: number;
+  /** Recall at that `ef`. */
+  recall: number;
+}
+
+/** What {@link runHnswBaseline} measured. */
+export interface HnswFigures {
+  /** Wall time of adding every vector (single-threaded `addPoint`), in ms. */
+  buildMs: number;
+  /** Growth of the resident set while building, per vector (the index lives in native memory). */
+  bytesPerEntry: number;
+  /** The recall of each `ef` tried, in order. */
+  sweep: EfPoint[];
+  /** The `ef` that was timed. */
+  ef: number;
+  /** Whether that `ef` reached the target recall (false: the largest `ef` tried was timed). */
+  reachedTarget: boolean;
+  /** Search latency at `ef`, one sample per query. */
+  latency: LatencySummary;
+  /** Recall at `ef`. */
+  recall: RecallFigures;
+}
+
+/**
+ * hnswlib-node (the HNSW graph of the C++ hnswlib) as the peer a TypeScript user would pick:
+ * builds the index over `source` in the inner-product space (the vectors are unit length, so
+ * that is cosine), tunes `ef` on the query set until recall reaches the target, and times each
+ * query at that `ef`. Queries are converted to plain arrays before timing, hnswlib's input
+ * type, so the conversion is not charged to it.
+ */
+export async function runHnswBaseline(
+  source: VectorSource,
+  queries: readonly Float32Array[],
+  truth: readonly (readonly number[])[],
+  options: HnswOptions,
+): Promise<HnswFigures> {
+  const dimension = (source.row(0) as Float32Array).length;
+  const index = new hnswlib.HierarchicalNSW('ip', dimension);
+  const rssBefore = process.memoryUsage().rss;
+  index.initIndex({
+    maxElements: source.size,
+    m: options.m,
+    efConstruction: options.efConstruction,
+    randomSeed: 100,
+  });
+  const buildStart = performance.now();
+  for (let i = 0; i < source.size; i++) index.addPoint(Array.from(source.row(i)), i);
+  const buildMs = performance.now() - buildStart;
+  const bytesPerEntry = (process.memoryUsage().rss - rssBefore) / source.size;
+
+  const plain = queries.map((q) => Array.from(q));
+  const maxDistance = 1 - options.minSimilarity;
+  const searchAll = (): number[][] =>
+    plain.map((q) => {
+      const found = index.searchKnn(q, options.k);
+      return found.neighbors.filter((_, j) => (found.distances[j] as number) <= maxDistance);
+    });
+
+  const sweep: EfPoint[] = [];
+  let ef = options.efs[options.efs.length - 1] as number;
+  let reachedTarget = false;
+  for (const candidate of options.efs) {
+    index.setEf(candidate);
+    const recall = recallOf(truth, searchAll()).recall;
+    sweep.push({ ef: candidate, recall });
+    if (recall >= options.targetRecall) {
+      ef = candidate;
+      reachedTarget = true;
+      break;
+    }
+  }
+  index.setEf(ef);
+  const results: number[][] = [];
+  const samples = await sampleLatencies(
+    'hnswlib',
+    (i) => {
+      const found = index.searchKnn(plain[i % plain.length] as number[], options.k);
+      if (i < plain.length) {
+        results[i] = found.neighbors.filter(
+          (_, j) => (found.distances[j] as number) <= maxDistance,
+        );
+      }
+    },
+    { iterations: plain.length, warmup: options.warmup, async: false },
+  );
+  return {
+    buildMs,
+    bytesPerEntry,
+    sweep,
+    ef,
+    reachedTarget,
+    latency: summarize(samples),
+    recall: recallOf(truth, results),
+  };
+}

@@ -1,0 +1,107 @@
+import { type ChatRequest, SemanticCache, StandInChatModel } from '@cache/core';
+import { RedisExactStore, redisKeyOf } from '@cache/redis';
+import { type BenchContext, put, sized } from '../context.js';
+import { interleave } from '../measure.js';
+import { summarize } from '../stats.js';
+import { note, printTable } from '../table.js';
+
+/**
+ * Section `exact`: an exact hit through SemanticCache on RedisExactStore against a raw ioredis
+ * GET of the very same Redis key (so the same bytes) on the very same client (so the same
+ * connection settings: the store's client is used for both), interleaved in blocks. The cache
+ * is exact-only (no vector store or embedder): an exact hit returns before either is touched.
+ */
+export async function exactSection(ctx: BenchContext): Promise<void> {
+  if (ctx.redisUrl === undefined) {
+    note('exact: skipped (no Redis URL; pass --redis-url or set REDIS_URL)');
+    return;
+  }
+  const prefix = `bench:${process.pid}:${Date.now().toString(36)}:`;
+  const store = new RedisExactStore({ url: ctx.redisUrl, prefix });
+  const cache = new SemanticCache({
+    exactStore: store,
+    model: new StandInChatModel({ delayMs: 0 }),
+  });
+  try {
+    const request: ChatRequest = {
+      model: 'bench-model',
+      messages: [{ role: 'user', content: 'How do I reverse a linked list in place?' }],
+    };
+    // A 1 KB answer, about the size of a short LLM reply.
+    const content = 'Walk the list once, re-pointing each node at its predecessor. '
+      .repeat(17)
+      .slice(0, 1000);
+    const stored = await cache.store(request, {
+      content,
+      model: 'bench-model',
+      finishReason: 'stop',
+      usage: { promptTokens: 10, completionTokens: 250, totalTokens: 260 },
+    });
+    if (!stored.stored || stored.key === undefined) {
+      throw new Error(
+        `exact: the entry was not stored (${stored.reason ?? stored.failures.join(', ')}).`,
+      );
+    }
+    const redisKey = redisKeyOf(store.prefix, stored.key);
+    const client = store.client;
+    const raw = await client.get(redisKey);
+    if (raw === null) throw new Error(`exact: ${redisKey} is not in Redis after store().`);
+    const check = await cache.complete(request);
+    if (check.source !== 'exact')
+      throw new Error(`exact: expected an exact hit, got ${check.source}.`);
+    const lookupCheck = await cache.lookup(request);
+    if (lookupCheck.source !== 'exact')
+      throw new Error(`exact: expected an exact lookup hit, got ${lookupCheck.source}.`);
+
+    const total = sized(ctx, 10_000, 1_000, 100);
+    const warm = sized(ctx, 1_000, 200, 10);
+    for (let i = 0; i < warm; i++) {
+      await client.get(redisKey);
+      await cache.complete(request);
+      await cache.lookup(request);
+    }
+    const pooled = await interleave(
+      [
+        { name: 'raw ioredis GET', fn: () => client.get(redisKey) },
+        { name: 'SemanticCache.complete (exact hit)', fn: () => cache.complete(request) },
+        { name: 'SemanticCache.lookup (exact hit)', fn: () => cache.lookup(request) },
+      ],
+      total,
+      250,
+    );
+    const rawFig = summarize(pooled.get('raw ioredis GET') ?? []);
+    const hitFig = summarize(pooled.get('SemanticCache.complete (exact hit)') ?? []);
+    const lookupFig = summarize(pooled.get('SemanticCache.lookup (exact hit)') ?? []);
+    const ratio = hitFig.p50Us / rawFig.p50Us;
+    printTable(
+      `Exact hit on Redis vs raw GET of the same ${Buffer.byteLength(raw)} bytes (same client, ${total} calls each, interleaved in blocks of 250)`,
+      ['operation', 'p50 µs', 'p99 µs', 'mean µs', 'p50 ÷ raw p50'],
+      [
+        ['raw ioredis GET', rawFig.p50Us, rawFig.p99Us, rawFig.meanUs, 1],
+        ['SemanticCache.complete (exact hit)', hitFig.p50Us, hitFig.p99Us, hitFig.meanUs, ratio],
+        [
+          'SemanticCache.lookup (exact hit)',
+          lookupFig.p50Us,
+          lookupFig.p99Us,
+          lookupFig.meanUs,
+          lookupFig.p50Us / rawFig.p50Us,
+        ],
+      ],
+    );
+    note(
+      `goal exactHitOverRawGet ≤ 1.3: ${ratio <= 1.3 ? 'holds' : 'FAILS'} (${ratio.toFixed(3)}); cache-side step timings of the last hit: ${JSON.stringify(check.timings)}`,
+    );
+    put(ctx.report, 'exactHitOverRawGet', ratio);
+    put(ctx.report, 'exact', {
+      valueBytes: Buffer.byteLength(raw),
+      calls: total,
+      rawGet: rawFig,
+      completeHit: hitFig,
+      lookupHit: lookupFig,
+      lookupOverRawGet: lookupFig.p50Us / rawFig.p50Us,
+    });
+  } finally {
+    await cache.clear();
+    await cache.close();
+  }
+}
