@@ -91,7 +91,7 @@ const batchArb: fc.Arbitrary<Spec[]> = fc
         scope: fc.nat(POOL - 1),
         subject: fc.nat(SUBJECTS.length - 1),
         template: fc.nat(TEMPLATES.length - 1),
-        order: fc.constantFrom([0, 1, 2, 3], [3, 2, 1, 0], [1, 0, 3, 2]),
+        order: fc.constantFrom<number[]>([0, 1, 2, 3], [3, 2, 1, 0], [1, 0, 3, 2]),
       }),
       { minLength: BATCH, maxLength: BATCH },
     ),
