@@ -140,6 +140,8 @@ export class OpenAIChatModel implements ChatModel {
         signal,
       );
       for await (const chunk of stream) {
+        // Chunks already buffered would still arrive after an abort; stop at once instead.
+        signal?.throwIfAborted();
         const choice = chunk.choices?.[0];
         if (choice?.finish_reason) finishReason = choice.finish_reason;
         if (chunk.usage) usage = usageOf(chunk.usage).usage;

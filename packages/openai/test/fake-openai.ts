@@ -124,8 +124,9 @@ export class FakeOpenAI {
     }
     try {
       if (req.method === 'POST' && path === '/v1/embeddings') {
+        const answer = JSON.stringify(embeddings(body));
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(embeddings(body)));
+        res.end(answer);
       } else if (req.method === 'POST' && path === '/v1/chat/completions') {
         chat(body, res);
       } else {

@@ -131,4 +131,17 @@ describe('OpenAIChatModel against the fake API', () => {
       'user left',
     );
   });
+
+  it('stops a stream at once when its signal aborts midway', async () => {
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of make().stream(ask('a b c d e f'), { signal: controller.signal })) {
+        seen.push(chunk.delta);
+        if (chunk.delta) controller.abort(new Error('enough'));
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ message: 'enough' });
+    expect(seen).toEqual(['Answer']);
+  });
 });

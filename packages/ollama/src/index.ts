@@ -1,0 +1,13 @@
+export {
+  OllamaChatModel,
+  type OllamaChatModelOptions,
+  type OllamaChatModelStats,
+} from './ollama-chat-model.js';
+export {
+  OLLAMA_EMBEDDING_DIMENSIONS,
+  OllamaEmbedder,
+  type OllamaEmbedderOptions,
+  type OllamaEmbedderStats,
+} from './ollama-embedder.js';
+export { DEFAULT_OLLAMA_URL } from './ollama-http.js';
+export { type RetryInfo, type RetryOptions, retryAfterMs } from './retry.js';

@@ -1,0 +1,151 @@
+import { CacheError, EmbedderError, ModelError } from '@cache/core';
+import type { FailureVerdict } from './retry.js';
+import { RetryAfterTooLongError } from './retry.js';
+
+/** Default address of a local Ollama server. */
+export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';
+
+/** An HTTP error answered by Ollama (`{"error":"..."}` with a non-2xx status). */
+export class OllamaHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly headers: Headers,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OllamaHttpError';
+  }
+}
+
+/** The response had a 2xx status but a body that is not the JSON Ollama sends. */
+export class OllamaProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OllamaProtocolError';
+  }
+}
+
+/** A request's own timeout fired (not the caller's signal). */
+export class OllamaTimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'OllamaTimeoutError';
+  }
+}
+
+/** Trims the trailing slash so paths can be appended. */
+export function normalizeBaseUrl(url: string | undefined): string {
+  const base = url ?? process.env.OLLAMA_URL ?? DEFAULT_OLLAMA_URL;
+  if (!/^https?:\/\//.test(base)) {
+    throw new TypeError(`"${base}" is not an http(s) URL`);
+  }
+  return base.replace(/\/+$/, '');
+}
+
+/**
+ * POSTs `body` as JSON and returns the response once its status is 2xx; otherwise throws
+ * {@link OllamaHttpError} with Ollama's own message. The request aborts on `signal` or after
+ * `timeoutMs` (the timeout covers reading the body too, as the returned signal stays armed).
+ */
+export async function postJson(
+  url: string,
+  body: unknown,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  headers: Record<string, string>,
+): Promise<Response> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal: combined,
+    });
+    if (response.ok) return response;
+    const text = await response.text();
+    let message = text.slice(0, 300);
+    try {
+      const parsed = JSON.parse(text) as { error?: unknown };
+      if (typeof parsed.error === 'string') message = parsed.error;
+    } catch {
+      // Not JSON (a proxy's HTML page, say): the raw text is the message.
+    }
+    throw new OllamaHttpError(response.status, response.headers, message || response.statusText);
+  } catch (error) {
+    if (timeout.aborted && !signal?.aborted) throw new OllamaTimeoutError(timeoutMs);
+    throw error;
+  }
+}
+
+/** Parses a JSON body, turning a malformed one into {@link OllamaProtocolError}. */
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new OllamaProtocolError(
+      `${what} is not valid JSON (${(error as Error).message}); check that the base URL points at Ollama.`,
+    );
+  }
+}
+
+/** Retry 408, 429 and 5xx (Ollama answers 503 when its queue is full), timeouts and network errors. */
+export function judgeOllamaError(error: unknown): FailureVerdict {
+  if (error instanceof OllamaHttpError) {
+    const { status, headers } = error;
+    return { retryable: status === 408 || status === 429 || status >= 500, status, headers };
+  }
+  if (error instanceof OllamaTimeoutError) return { retryable: true };
+  // fetch rejects with a TypeError when the connection fails.
+  if (error instanceof TypeError) return { retryable: true };
+  return { retryable: false };
+}
+
+/** A typed error of `@cache/core` for a failed call; aborts rethrow the signal's reason. */
+export function toCacheError(
+  error: unknown,
+  kind: 'embedder' | 'model',
+  what: string,
+  baseUrl: string,
+  signal?: AbortSignal,
+): unknown {
+  if (signal?.aborted) return signal.reason;
+  if (error instanceof CacheError) return error;
+  const make = (message: string, retryable: boolean): CacheError =>
+    kind === 'embedder'
+      ? new EmbedderError(`${what}: ${message}`, { cause: error, retryable })
+      : new ModelError(`${what}: ${message}`, { cause: error, retryable });
+  if (error instanceof RetryAfterTooLongError) {
+    return make(`${error.message}, longer than maxRetryAfterMs; try again later.`, true);
+  }
+  if (error instanceof OllamaHttpError) {
+    const { retryable } = judgeOllamaError(error);
+    const advice =
+      error.status === 404
+        ? ' Pull the model first (`ollama pull <model>`) or check the model name.'
+        : retryable
+          ? ' Retries are exhausted; try again later or raise maxRetries.'
+          : '';
+    return make(`Ollama answered ${error.status}: ${error.message}.${advice}`, retryable);
+  }
+  if (error instanceof OllamaTimeoutError) {
+    return make(`${error.message}; raise timeoutMs or check the server at ${baseUrl}.`, true);
+  }
+  if (error instanceof OllamaProtocolError) return make(error.message, false);
+  // The timeout signal can also fire while a stream's body is read, after postJson returned.
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return make(
+      `the answer did not finish in time; raise timeoutMs or check the server at ${baseUrl}.`,
+      true,
+    );
+  }
+  if (error instanceof TypeError) {
+    const code = (error.cause as { code?: unknown } | undefined)?.code;
+    return make(
+      `could not reach Ollama at ${baseUrl} (${typeof code === 'string' ? code : error.message}); check OLLAMA_URL and that the server runs.`,
+      true,
+    );
+  }
+  return make(error instanceof Error ? error.message : String(error), false);
+}
