@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,8 +195,11 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
   const port = await freePort();
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
-    await chmod(dir, 0o777);
+    const { stdout: uid } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    await chown(dir, Number(uid.trim()), Number(gid.trim()));
   }
+  await chmod(dir, 0o700);
   const as = async (command: string, args: string[]) => {
     if (!asRoot) return run(command, args);
     const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
