@@ -137,9 +137,9 @@ export interface CacheStream {
   key?: string;
   /** For `semantic`: similarity of the served candidate. */
   similarity?: number;
-  /** The answer, chunk by chunk. Iterate once. */
+  /** The answer, chunk by chunk. Iterate once; a failed model stream throws its typed error. */
   chunks: AsyncIterable<ChatChunk>;
-  /** Resolves after the last chunk (and the store of a miss) with the full result. */
+  /** Resolves after the last chunk (and the store of a miss) with the full result, whether or not the chunks are read. */
   result: Promise<CacheResult>;
 }
 

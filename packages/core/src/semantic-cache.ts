@@ -12,6 +12,7 @@ import type {
   StepTimings,
   StoreResult,
 } from './cache-result.js';
+import { ChunkQueue } from './chunk-queue.js';
 import { EmbeddingBatcher } from './embedding-batcher.js';
 import {
   CacheError,
@@ -151,8 +152,9 @@ export class SemanticCache implements SemanticCacheApi {
   /**
    * Read-through streaming. The source is known when the promise resolves: hits are replayed
    * as chunks of a few words; a miss streams the model's chunks and stores the whole answer
-   * once the last chunk has arrived (a stream abandoned early stores nothing). Iterate
-   * `chunks` to the end for `result` to resolve.
+   * once the last chunk has arrived. The model stream runs to its end even if the reader stops
+   * early (so the paid answer is cached); abort with `options.signal` to cancel it, and then
+   * nothing is stored. Callers asking for the same key meanwhile share this model call.
    */
   async stream(request: ChatRequest, options?: RequestOptions): Promise<CacheStream> {
     this.assertOpen();
@@ -564,10 +566,7 @@ export class SemanticCache implements SemanticCacheApi {
   ): Promise<ChatResponse> {
     const t = performance.now();
     this.counters.recordModelCall();
-    const timeoutMs = this.config.timeouts.modelMs;
-    const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
-    const signals = [signal, timeout].filter((s): s is AbortSignal => s !== undefined);
-    const callSignal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const { signal: callSignal, timeout, timeoutMs } = this.modelSignal(signal);
     try {
       const response = await withTimeout(
         model.complete(p.request, callSignal === undefined ? {} : { signal: callSignal }),
@@ -679,117 +678,137 @@ export class SemanticCache implements SemanticCacheApi {
     );
   }
 
+  /**
+   * Starts the model stream at once and pumps it into a queue the caller reads from, so the
+   * answer is completed and stored even if the reader stops early (abort with the request's
+   * signal to cancel the model call). The outcome is shared with callers joining the flight.
+   */
   private streamFromModel(
     model: ChatModel,
     p: Prepared,
     mode: 'bypass' | 'refresh' | 'miss',
     flightKey?: string,
   ): CacheStream {
-    let settle!: { resolve: (o: Outcome) => void; reject: (e: unknown) => void };
-    const outcome = new Promise<Outcome>((resolve, reject) => {
-      settle = { resolve, reject };
-    });
+    const queue = new ChunkQueue();
+    const pump = this.pumpModelStream(model, p, mode, queue);
+    const outcome = pump.then((r) => ({
+      source: 'model' as const,
+      response: r.response,
+      stored: r.stored,
+    }));
     outcome.catch(() => undefined);
     if (flightKey !== undefined) this.flights.adopt(flightKey, outcome);
-    let resolveResult!: (r: CacheResult) => void;
-    let rejectResult!: (e: unknown) => void;
-    const result = new Promise<CacheResult>((resolve, reject) => {
-      resolveResult = resolve;
-      rejectResult = reject;
-    });
+    const result = pump.then(({ response, stored, changed }) =>
+      this.finish('stream', p, {
+        source: mode === 'bypass' ? 'bypass' : 'model',
+        response,
+        stored,
+        ageMs: 0,
+        miss: mode === 'miss',
+        changed,
+      }),
+    );
     result.catch(() => undefined);
-    const self = this;
-    const signal = p.options.signal;
-    async function* chunks(): AsyncGenerator<ChatChunk> {
-      let content = '';
-      let finishReason = 'stop';
-      let usage: ChatResponse['usage'];
-      let finished = false;
-      let previous: CacheEntry | undefined;
-      const c = self.config;
-      try {
-        if (mode === 'refresh') {
-          const old = await self.attempt(
-            c.exactStore.name,
-            c.timeouts.exactStoreMs,
-            () => c.exactStore.get(p.key),
-            p,
-          );
-          previous = old.ok ? old.value : undefined;
-        }
-        const t = performance.now();
-        if (model.stream === undefined) {
-          const response = await self.callModel(model, p, signal);
-          content = response.content;
-          finishReason = response.finishReason;
-          usage = response.usage;
-          yield* replayChunks(response);
-        } else {
-          self.counters.recordModelCall();
-          try {
-            for await (const chunk of model.stream(
-              p.request,
-              signal === undefined ? {} : { signal },
-            )) {
-              content += chunk.delta;
-              if (chunk.finishReason !== undefined) finishReason = chunk.finishReason;
-              if (chunk.usage !== undefined) usage = chunk.usage;
-              yield chunk;
-            }
-          } catch (error) {
-            self.counters.recordError('model');
-            throw error instanceof CacheError || signal?.aborted === true
-              ? error
-              : new ModelError(`${model.id} stream failed: ${messageOf(error)}`, {
-                  cause: error,
-                  retryable: true,
-                });
-          } finally {
-            p.timings.modelMs = performance.now() - t;
-          }
-        }
-        finished = true;
-        const response: ChatResponse = { content, model: p.request.model, finishReason };
-        if (usage !== undefined) response.usage = usage;
-        let changed: boolean | undefined;
-        if (mode === 'refresh') {
-          changed = previous === undefined ? undefined : previous.response.content !== content;
-          self.counters.recordRefresh(changed);
-        }
-        const stored =
-          mode !== 'bypass' && p.store ? await self.storeEntry(p, response, false) : false;
-        settle.resolve({ source: 'model', response, stored });
-        resolveResult(
-          self.finish('stream', p, {
-            source: mode === 'bypass' ? 'bypass' : 'model',
-            response,
-            stored,
-            ageMs: 0,
-            miss: mode === 'miss',
-            changed,
-          }),
-        );
-      } catch (error) {
-        settle.reject(error);
-        rejectResult(error);
-        throw error;
-      } finally {
-        if (!finished) {
-          const abandoned = new ModelError(
-            'the stream was abandoned before its end, so nothing was cached; retry the request.',
-            { retryable: true },
-          );
-          settle.reject(abandoned);
-          rejectResult(abandoned);
-        }
-      }
-    }
     return {
       source: mode === 'bypass' ? 'bypass' : 'model',
       key: p.key,
-      chunks: chunks(),
+      chunks: queue,
       result,
     };
+  }
+
+  private async pumpModelStream(
+    model: ChatModel,
+    p: Prepared,
+    mode: 'bypass' | 'refresh' | 'miss',
+    queue: ChunkQueue,
+  ): Promise<{ response: ChatResponse; stored: boolean; changed?: boolean }> {
+    const c = this.config;
+    try {
+      let previous: CacheEntry | undefined;
+      if (mode === 'refresh') {
+        const old = await this.attempt(
+          c.exactStore.name,
+          c.timeouts.exactStoreMs,
+          () => c.exactStore.get(p.key),
+          p,
+        );
+        previous = old.ok ? old.value : undefined;
+      }
+      const response =
+        model.stream === undefined
+          ? await this.callModel(model, p, p.options.signal)
+          : await this.callModelStream(model, p, queue);
+      if (model.stream === undefined)
+        for await (const chunk of replayChunks(response)) queue.push(chunk);
+      let changed: boolean | undefined;
+      if (mode === 'refresh') {
+        changed =
+          previous === undefined ? undefined : previous.response.content !== response.content;
+        this.counters.recordRefresh(changed);
+      }
+      const stored =
+        mode !== 'bypass' && p.store ? await this.storeEntry(p, response, false) : false;
+      queue.end();
+      return { response, stored, changed };
+    } catch (error) {
+      queue.fail(error);
+      throw error;
+    }
+  }
+
+  private async callModelStream(
+    model: ChatModel,
+    p: Prepared,
+    queue: ChunkQueue,
+  ): Promise<ChatResponse> {
+    const stream = model.stream?.bind(model);
+    if (stream === undefined) throw new ModelError(`${model.id} cannot stream.`);
+    const t = performance.now();
+    this.counters.recordModelCall();
+    const { signal, timeout, timeoutMs } = this.modelSignal(p.options.signal);
+    let content = '';
+    let finishReason = 'stop';
+    let usage: ChatResponse['usage'];
+    try {
+      for await (const chunk of stream(p.request, signal === undefined ? {} : { signal })) {
+        if (typeof chunk?.delta !== 'string') {
+          throw new ModelError(`${model.id} streamed a chunk without a string delta.`);
+        }
+        content += chunk.delta;
+        if (chunk.finishReason !== undefined) finishReason = chunk.finishReason;
+        if (chunk.usage !== undefined) usage = chunk.usage;
+        queue.push(chunk);
+      }
+    } catch (error) {
+      this.counters.recordError('model');
+      if (p.options.signal?.aborted === true || error instanceof CacheError) throw error;
+      if (timeout?.aborted === true && timeoutMs !== undefined) {
+        throw new TimeoutError(`${model.id}.stream`, timeoutMs);
+      }
+      throw new ModelError(`${model.id} stream failed: ${messageOf(error)}`, {
+        cause: error,
+        retryable: true,
+      });
+    } finally {
+      p.timings.modelMs = (p.timings.modelMs ?? 0) + (performance.now() - t);
+    }
+    const response: ChatResponse = { content, model: p.request.model, finishReason };
+    if (usage !== undefined) response.usage = usage;
+    return response;
+  }
+
+  /** The caller's signal combined with the model timeout, when one is set. */
+  private modelSignal(caller: AbortSignal | undefined): {
+    signal: AbortSignal | undefined;
+    timeout: AbortSignal | undefined;
+    timeoutMs: number | undefined;
+  } {
+    const timeoutMs = this.config.timeouts.modelMs;
+    const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const signals = [caller, timeout].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    return { signal, timeout, timeoutMs };
   }
 
   // ---- helpers -----------------------------------------------------------------------------
@@ -878,7 +897,7 @@ export class SemanticCache implements SemanticCacheApi {
     if (!shared) this.counters.recordSaved(hit.entry.response.usage);
     return this.finish(operation, p, {
       source: hit.source,
-      response: hit.entry.response,
+      response: shared ? structuredClone(hit.entry.response) : hit.entry.response,
       stored: false,
       ageMs: Math.max(0, this.config.now() - hit.entry.createdAt),
       similarity: hit.similarity,

@@ -57,12 +57,46 @@ describe('stream', () => {
     expect((await cache.complete(ask(prompt))).source).toBe('exact');
   });
 
-  it('stores nothing when the consumer abandons the stream', async () => {
+  it('completes and stores the answer even when the reader stops early', async () => {
     const { cache, exactStore } = setup();
     const s = await cache.stream(ask('a question with a long enough answer to span chunks'));
     for await (const _ of s.chunks) break;
-    await expect(s.result).rejects.toBeInstanceOf(ModelError);
+    expect((await s.result).stored).toBe(true);
+    expect(exactStore.keys()).toHaveLength(1);
+  });
+
+  it('an aborted or failing model stream stores nothing and rejects reader, result and joiners', async () => {
+    const failing = {
+      id: 'broken',
+      complete: async () => {
+        throw new Error('unused');
+      },
+      async *stream() {
+        yield { delta: 'partial ' };
+        await new Promise((r) => setImmediate(r));
+        throw new Error('connection reset');
+      },
+    };
+    const { cache, exactStore } = setup(failing as unknown as StandInChatModel);
+    const s = await cache.stream(ask('q'));
+    const joiner = cache.complete(ask('q'));
+    const read: string[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of s.chunks) read.push(chunk.delta);
+      })(),
+    ).rejects.toBeInstanceOf(ModelError);
+    expect(read).toEqual(['partial ']);
+    await expect(s.result).rejects.toThrow(/connection reset/);
+    await expect(joiner).rejects.toThrow(/connection reset/);
     expect(exactStore.keys()).toEqual([]);
+
+    const { cache: c2, exactStore: e2 } = setup(new StandInChatModel({ delayMs: 50 }));
+    const controller = new AbortController();
+    const aborted = await c2.stream(ask('q'), { signal: controller.signal });
+    controller.abort(new Error('client went away'));
+    await expect(aborted.result).rejects.toThrow('client went away');
+    expect(e2.keys()).toEqual([]);
   });
 
   it('bypasses the cache for non-cacheable requests', async () => {
