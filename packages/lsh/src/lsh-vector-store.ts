@@ -192,7 +192,9 @@ export class LshVectorStore implements VectorStore {
     validateSearchOptions(options);
     const scopeId = this.scopeToId.get(options.scope);
     if (scopeId === undefined) return [];
-    return this.searchPrepared(vector, scopeId, options.k, options.minSimilarity);
+    // No more matches than records: a huge k must not size the scratch arrays.
+    const k = Math.min(options.k, this.keyToSlot.size);
+    return this.searchPrepared(vector, scopeId, k, options.minSimilarity);
   }
 
   /** Removes the records with these keys; unknown keys are ignored. */

@@ -236,6 +236,18 @@ describe('search behaviour', () => {
     }
   });
 
+  it('accepts a huge k without sizing anything by it', async () => {
+    const store = new LshVectorStore({ dimension: 8 });
+    const v = new TestRandom(6).unit(8);
+    await store.upsert([{ key: key('only'), scope, vector: v }]);
+    const matches = await store.search(v, {
+      scope,
+      k: Number.MAX_SAFE_INTEGER,
+      minSimilarity: 0.5,
+    });
+    expect(matches.map((m) => m.key)).toEqual([key('only')]);
+  });
+
   it('rejects malformed records with InvalidRequestError and writes nothing', async () => {
     const store = new LshVectorStore({ dimension: 4 });
     const v = Float32Array.from([1, 0, 0, 0]);
