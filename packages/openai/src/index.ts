@@ -1,3 +1,4 @@
+export { type Mapped, toChatRequest, toChatResponse } from './chat-request-mapping.js';
 export {
   OpenAIChatModel,
   type OpenAIChatModelOptions,
@@ -14,3 +15,4 @@ export {
 } from './openai-embedder.js';
 export { judgeOpenAIError } from './openai-errors.js';
 export { type RetryInfo, type RetryOptions, retryAfterMs } from './retry.js';
+export { type CacheInfo, cacheInfo, type WithCacheOptions, withCache } from './with-cache.js';

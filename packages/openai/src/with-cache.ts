@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  ChatResponse,
+  LookupSource,
+  RequestOptions,
+  SemanticCacheApi,
+  TokenUsage,
+} from '@cache/core';
+import type OpenAI from 'openai';
+import { Stream } from 'openai/core/streaming';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParams,
+} from 'openai/resources/chat/completions';
+import { toChatRequest, toChatResponse } from './chat-request-mapping.js';
+
+/** Options of {@link withCache}. */
+export interface WithCacheOptions {
+  /**
+   * Per-request cache options applied to every call (tenant, namespace, ttlMs...). The SDK
+   * call's `signal` is passed on as well.
+   */
+  requestOptions?: Omit<RequestOptions, 'signal'>;
+  /**
+   * Receives errors of storing an answer after the API call succeeded (the caller still gets
+   * the answer). Default: `console.error`.
+   */
+  onError?: (error: unknown) => void;
+}
+
+/** How a `create` call through {@link withCache} was answered. */
+export interface CacheInfo {
+  /** `exact` or `semantic` for cached answers, `miss` when the API answered, `bypass` when the cache was skipped. */
+  source: LookupSource;
+  /** Entry key of the request, when it was cacheable. */
+  key?: string;
+  /** For `semantic`: cosine similarity of the served entry. */
+  similarity?: number;
+  /** Why the cache was skipped, for `bypass`. */
+  reason?: string;
+  /** For hits: token usage of the original answer (the hit itself reports zero usage). */
+  originalUsage?: TokenUsage;
+}
+
+const infos = new WeakMap<object, CacheInfo>();
+
+/**
+ * How a completion (or stream) returned by a {@link withCache} client was answered, or
+ * undefined for objects it did not return.
+ */
+export function cacheInfo(result: object): CacheInfo | undefined {
+  return infos.get(result);
+}
+
+type Create = OpenAI['chat']['completions']['create'];
+
+/**
+ * Wraps an openai client so that `chat.completions.create` answers from `cache` when it can:
+ * change `new OpenAI()` to `withCache(new OpenAI(), cache)` and nothing else. A hit returns an
+ * object of the SDK's `ChatCompletion` shape (for `stream: true`, an SDK `Stream` of
+ * `ChatCompletionChunk`s) with zero usage; a miss calls the real client, returns its answer
+ * unchanged and stores it (streams once they have been read to the end). Requests the cache
+ * cannot key or replay (tools, n > 1, logprobs, audio, other answer-changing parameters) go to
+ * the API untouched; `cacheInfo(result)` tells which path a result took.
+ *
+ * Cache-aside (`lookup` then `store`): concurrent identical misses each call the API. Cached
+ * answers are plain promises, so `.withResponse()`/`.asResponse()` exist on misses only.
+ */
+export function withCache<C extends OpenAI>(
+  client: C,
+  cache: Pick<SemanticCacheApi, 'lookup' | 'store'>,
+  options: WithCacheOptions = {},
+): C {
+  const original = client.chat.completions;
+  const onError =
+    options.onError ??
+    ((error: unknown) => console.error('withCache: storing an answer failed:', error));
+
+  const create = async (
+    params: ChatCompletionCreateParams,
+    requestOptions?: Parameters<Create>[1],
+  ): Promise<ChatCompletion | Stream<ChatCompletionChunk>> => {
+    const call = () =>
+      original.create(params as never, requestOptions) as unknown as Promise<
+        ChatCompletion | Stream<ChatCompletionChunk>
+      >;
+    const mapped = toChatRequest(params);
+    if ('bypass' in mapped) {
+      const result = await call();
+      infos.set(result, { source: 'bypass', reason: mapped.bypass });
+      return result;
+    }
+    const signal = requestOptions?.signal ?? undefined;
+    const cacheOptions: RequestOptions = {
+      ...options.requestOptions,
+      ...(signal ? { signal } : {}),
+    };
+    const found = await cache.lookup(mapped.request, cacheOptions);
+    const info: CacheInfo = {
+      source: found.source,
+      ...(found.key === undefined ? {} : { key: found.key }),
+      ...(found.similarity === undefined ? {} : { similarity: found.similarity }),
+      ...(found.reason === undefined ? {} : { reason: found.reason }),
+    };
+    if (found.hit && found.response) {
+      const response = found.response;
+      if (response.usage) info.originalUsage = response.usage;
+      const result =
+        params.stream === true
+          ? cachedStream(response, params.stream_options?.include_usage === true)
+          : cachedCompletion(response);
+      infos.set(result, info);
+      return result;
+    }
+    const store = async (response: ChatResponse | undefined) => {
+      if (!response || !found.cacheable) return;
+      try {
+        await cache.store(mapped.request, response, cacheOptions);
+      } catch (error) {
+        onError(error);
+      }
+    };
+    const result = await call();
+    if (result instanceof Stream) {
+      const wrapped = storingStream(result, store);
+      infos.set(wrapped, info);
+      return wrapped;
+    }
+    await store(toChatResponse(result));
+    infos.set(result, info);
+    return result;
+  };
+
+  const completions = proxy(original, { create });
+  const chat = proxy(client.chat, { completions });
+  return proxy(client, { chat });
+}
+
+/** A view of `target` with `overrides`; other members are read from (and bound to) the target. */
+function proxy<T extends object>(target: T, overrides: Record<string, unknown>): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      if (typeof prop === 'string' && Object.hasOwn(overrides, prop)) return overrides[prop];
+      const value = Reflect.get(t, prop, t);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
+}
+
+const ZERO_USAGE = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+
+function finishReasonOf(response: ChatResponse): ChatCompletion.Choice['finish_reason'] {
+  return response.finishReason as ChatCompletion.Choice['finish_reason'];
+}
+
+function cachedCompletion(response: ChatResponse): ChatCompletion {
+  return {
+    id: `chatcmpl-cache-${randomUUID()}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: response.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: response.content, refusal: null, annotations: [] },
+        finish_reason: finishReasonOf(response),
+        logprobs: null,
+      },
+    ],
+    usage: { ...ZERO_USAGE },
+  };
+}
+
+function cachedStream(response: ChatResponse, includeUsage: boolean): Stream<ChatCompletionChunk> {
+  const id = `chatcmpl-cache-${randomUUID()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const base = { id, object: 'chat.completion.chunk' as const, created, model: response.model };
+  const usage = includeUsage ? { usage: null } : {};
+  async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
+    yield {
+      ...base,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+      ...usage,
+    };
+    // Pieces of a few words, like a model's stream, so consumers render the same way.
+    for (const piece of response.content.match(/(?:\S+\s*){1,4}|\s+/g) ?? []) {
+      yield {
+        ...base,
+        choices: [{ index: 0, delta: { content: piece }, finish_reason: null }],
+        ...usage,
+      };
+    }
+    yield {
+      ...base,
+      choices: [{ index: 0, delta: {}, finish_reason: finishReasonOf(response) }],
+      ...usage,
+    };
+    if (includeUsage) yield { ...base, choices: [], usage: { ...ZERO_USAGE } };
+  }
+  return new Stream(chunks, new AbortController());
+}
+
+/** Passes the API's chunks through and stores the whole answer once the stream ends normally. */
+function storingStream(
+  source: Stream<ChatCompletionChunk>,
+  store: (response: ChatResponse | undefined) => Promise<void>,
+): Stream<ChatCompletionChunk> {
+  async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
+    let content = '';
+    let finish: string | null = null;
+    let model = '';
+    let usage: ChatCompletionChunk['usage'];
+    let cacheable = true;
+    for await (const chunk of source) {
+      model = chunk.model;
+      if (chunk.usage) usage = chunk.usage;
+      for (const choice of chunk.choices) {
+        if (choice.index !== 0 || choice.delta?.tool_calls?.length || choice.delta?.refusal) {
+          cacheable = false;
+        }
+        if (choice.delta?.content) content += choice.delta.content;
+        if (choice.finish_reason) finish = choice.finish_reason;
+      }
+      yield chunk;
+    }
+    if (!cacheable || content === '' || (finish !== 'stop' && finish !== 'length')) return;
+    await store({
+      content,
+      model,
+      finishReason: finish,
+      ...(usage
+        ? {
+            usage: {
+              promptTokens: usage.prompt_tokens,
+              completionTokens: usage.completion_tokens,
+              totalTokens: usage.total_tokens,
+            },
+          }
+        : {}),
+    });
+  }
+  return new Stream(chunks, source.controller);
+}
