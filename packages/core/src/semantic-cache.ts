@@ -18,6 +18,7 @@ import {
   CacheError,
   ClosedError,
   InvalidOptionError,
+  InvalidRequestError,
   ModelError,
   StoreUnavailableError,
   TimeoutError,
@@ -317,6 +318,11 @@ export class SemanticCache implements SemanticCacheApi {
     const metadata =
       options.metadata === undefined ? undefined : sanitizeMetadata(options.metadata);
     const prompt = normalizePrompt(raw, { caseFold: c.caseFold });
+    if (prompt === '') {
+      throw new InvalidRequestError(
+        'the prompt (last user message) holds only control characters or whitespace; send the question to answer.',
+      );
+    }
     const scope = scopeOf(request, {
       version: c.version,
       namespace: options.namespace ?? c.namespace,

@@ -33,6 +33,7 @@ const badRequests: [string, unknown, RegExp][] = [
   ['messages not an array', { model: 'm', messages: 'q' }, /non-empty array/],
   ['empty prompt', ask(''), /empty or only whitespace/],
   ['whitespace-only prompt', ask(' \n\t\u00a0 '), /empty or only whitespace/],
+  ['control-characters-only prompt', ask('\u0000\u0007\u001b'), /only control characters/],
   [
     'number content',
     { model: 'm', messages: [{ role: 'user', content: 42 }] },
