@@ -290,7 +290,8 @@ export class QdrantVectorStore implements VectorStore {
     if (scope !== undefined) assertNonEmpty(scope, 'scope', 'clear');
     const filter: Schemas['Filter'] =
       scope === undefined
-        ? { must_not: [{ is_empty: { key: KEY_FIELD } }] }
+        ? // On the indexed field, so Qdrant's strict mode (no unindexed filters) accepts it.
+          { must_not: [{ is_empty: { key: SCOPE_FIELD } }] }
         : { must: [{ key: SCOPE_FIELD, match: { value: scope } }] };
     await this.#withCollection('clear', () =>
       this.#client.delete(this.collection, { wait: this.#wait, filter }),
