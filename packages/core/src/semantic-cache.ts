@@ -80,7 +80,19 @@ interface Outcome {
 type Attempt<T> = { ok: true; value: T } | { ok: false };
 
 /**
- * A layered semantic cache in front of a chat model. Each request goes through policy (bypass,
+ * A layered semantic cache in front of a chat model.
+ *
+ * ```ts
+ * const cache = new SemanticCache({
+ *   exactStore: new MemoryExactStore(),
+ *   vectorStore: new LshVectorStore({ dimension: embedder.dimension }),
+ *   embedder,
+ *   model: new StandInChatModel(),
+ * });
+ * const result = await cache.complete({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'What is Python?' }] });
+ * result.source; // 'model' the first time, then 'exact' or 'semantic'
+ * ```
+ * Each request goes through policy (bypass,
  * temperature limit, TTL rules), scope hashing, the exact store, single-flight, the embedder,
  * the vector store and the guard, and on a miss the model, whose answer is stored in the exact
  * store (the source of truth, with TTL) and the vector store.
