@@ -65,6 +65,7 @@ function program(): Command {
         .env('REDIS_URL')
         .default('redis://127.0.0.1:6379'),
     )
+    .option('--no-redis', 'skip everything that needs Redis')
     .addOption(
       new Option(
         '--database-url <url>',
@@ -100,6 +101,7 @@ export async function runBench(argv: readonly string[]): Promise<BenchOutcome> {
     tiny: boolean;
     seed: number;
     redisUrl: string;
+    redis: boolean;
     databaseUrl?: string;
     evalDir: string;
     cacheDir: string | false;
@@ -111,7 +113,7 @@ export async function runBench(argv: readonly string[]): Promise<BenchOutcome> {
   const ctx: BenchContext = {
     size,
     seed: opts.seed,
-    redisUrl: opts.redisUrl,
+    redisUrl: opts.redis ? opts.redisUrl : undefined,
     databaseUrl: opts.databaseUrl,
     evalDir: opts.evalDir,
     cacheDir: opts.cacheDir === false ? undefined : opts.cacheDir,
