@@ -114,7 +114,10 @@ export class RedisExactStore implements ExactStore {
     const raw = await this.run('get', () => this.client.getBuffer(redisKey));
     if (raw === null) return undefined;
     try {
-      return decodeEntry(key, decodeUtf8(key, raw));
+      const entry = decodeEntry(key, decodeUtf8(key, raw));
+      // PX starts when Redis runs the SET, a little after the entry's expiresAt was computed:
+      // in between, Redis still holds a value that is already expired.
+      return entry.expiresAt > Date.now() ? entry : undefined;
     } catch (error) {
       if (!(error instanceof CorruptEntryError)) throw error;
       this.corrupt++;
