@@ -66,6 +66,12 @@ export function toCacheError(error: unknown, what: string, url: string): CacheEr
     );
   }
   const name = error instanceof Error ? error.constructor.name || error.name : '';
+  if (name === 'QdrantClientResourceExhaustedError') {
+    // The client keeps only the first character of retry-after (1.16), so no wait is quoted.
+    return new StoreUnavailableError('qdrant', `${what} was rate limited (429); retry later.`, {
+      cause: error,
+    });
+  }
   if (name === 'QdrantClientTimeoutError') {
     return new StoreUnavailableError(
       'qdrant',

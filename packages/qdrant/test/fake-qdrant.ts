@@ -45,7 +45,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class FakeQdrant {
   readonly collections = new Map<string, Collection>();
   readonly requests: RecordedRequest[] = [];
-  #failures: Array<{ status: number; body: string }> = [];
+  #failures: Array<{ status: number; body: string; headers?: Record<string, string> }> = [];
   #server: Server;
   url = '';
 
@@ -62,8 +62,8 @@ export class FakeQdrant {
   }
 
   /** The next request is answered with `status` and this raw body instead of being served. */
-  failNext(status: number, body: string): void {
-    this.#failures.push({ status, body });
+  failNext(status: number, body: string, headers?: Record<string, string>): void {
+    this.#failures.push({ status, body, ...(headers ? { headers } : {}) });
   }
 
   async stop(): Promise<void> {
@@ -95,7 +95,7 @@ export class FakeQdrant {
     this.requests.push({ method, path: url.pathname, query: url.searchParams, body });
     const failure = this.#failures.shift();
     if (failure) {
-      res.writeHead(failure.status, { 'content-type': 'application/json' });
+      res.writeHead(failure.status, { 'content-type': 'application/json', ...failure.headers });
       res.end(failure.body);
       return;
     }

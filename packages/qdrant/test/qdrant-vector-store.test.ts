@@ -340,6 +340,12 @@ describe('QdrantVectorStore on the wire (fake server)', () => {
     expect((error as Error).message).toContain('Service internal error: boom');
     fake().failNext(429, JSON.stringify({ status: { error: 'Too many requests' }, time: 0 }));
     await expect(store.delete(['s:x'])).rejects.toMatchObject({ retryable: true });
+    fake().failNext(429, JSON.stringify({ status: { error: 'Too many requests' }, time: 0 }), {
+      'retry-after': '3',
+    });
+    const limited = await store.delete(['s:x']).catch((e: unknown) => e);
+    expect(limited).toBeInstanceOf(StoreUnavailableError);
+    expect((limited as Error).message).toContain('rate limited (429)');
   });
 
   it('maps a refused api key to a non-retryable StoreUnavailableError', async () => {
