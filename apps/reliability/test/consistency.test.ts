@@ -58,9 +58,9 @@ for (const backend of BACKENDS) {
           expect(r.failures).toContain(b.exactStore.name);
           expect(exact.state.failed).toBe(1);
           // Nothing half-written: no entry, and no vector pointing at a missing entry.
-          expect(await b.exactStore.get(r.key)).toBeUndefined();
+          expect(await b.exactStore.get(r.key as string)).toBeUndefined();
           const found = await b.vectorStore.search(embedder.vectorOf(q), {
-            scope: r.scope,
+            scope: r.scope as string,
             k: 5,
             minSimilarity: 0.5,
           });
@@ -97,11 +97,11 @@ for (const backend of BACKENDS) {
         expect(stored.stored).toBe(true);
         expect((await cache.complete(ask(reorder(q)))).source).toBe('semantic');
         // The exact store lost the entry (evicted, flushed, written by a crashed process).
-        await b.exactStore.delete(stored.key);
+        await b.exactStore.delete(stored.key as string);
         // And a record that points at a key the exact store never held, in the same scope.
         const ghost = `${stored.scope}:${'f'.repeat(32)}`;
         await b.vectorStore.upsert([
-          { key: ghost, scope: stored.scope, vector: embedder.vectorOf(`${q} ghost`) },
+          { key: ghost, scope: stored.scope as string, vector: embedder.vectorOf(`${q} ghost`) },
         ]);
         const before = cache.metrics().orphansCleaned;
         const lookup = await cache.lookup(ask(reorder(q)));
@@ -111,7 +111,7 @@ for (const backend of BACKENDS) {
         expect(ghostLookup.hit).toBe(false);
         expect(cache.metrics().orphansCleaned - before).toBe(2);
         const left = await b.vectorStore.search(embedder.vectorOf(q), {
-          scope: stored.scope,
+          scope: stored.scope as string,
           k: 10,
           minSimilarity: -1,
         });
@@ -137,14 +137,14 @@ for (const backend of BACKENDS) {
         const q = 'when does this cached answer expire exactly';
         const stored = await cache.complete(ask(q), { ttlMs });
         expect(stored.stored).toBe(true);
-        const entry = (await b.exactStore.get(stored.key)) as CacheEntry;
+        const entry = (await b.exactStore.get(stored.key as string)) as CacheEntry;
         expect(entry.expiresAt).toBe(t0 + ttlMs);
 
         clock.t = t0 + ttlMs - 1;
         expect((await cache.lookup(ask(q))).source).toBe('exact');
         expect((await cache.lookup(ask(reorder(q)))).source).toBe('semantic');
         const direct = await b.vectorStore.search(embedder.vectorOf(q), {
-          scope: stored.scope,
+          scope: stored.scope as string,
           k: 5,
           minSimilarity: 0.5,
         });
@@ -154,7 +154,7 @@ for (const backend of BACKENDS) {
         expect((await cache.lookup(ask(q))).hit).toBe(false);
         expect((await cache.lookup(ask(reorder(q)))).hit).toBe(false);
         const atBoundary = await b.vectorStore.search(embedder.vectorOf(q), {
-          scope: stored.scope,
+          scope: stored.scope as string,
           k: 5,
           minSimilarity: 0.5,
         });
@@ -175,7 +175,7 @@ for (const backend of BACKENDS) {
         const q = 'a short lived answer on the real clock';
         const stored = await cache.complete(ask(q), { ttlMs: 150 });
         expect(stored.stored).toBe(true);
-        const entry = await b.exactStore.get(stored.key);
+        const entry = await b.exactStore.get(stored.key as string);
         const expiresAt = entry?.expiresAt ?? 0;
         let late = 0;
         let hits = 0;
