@@ -46,4 +46,6 @@ export interface MetricsSnapshot {
   orphansCleaned: number;
   /** Entries written. */
   stores: number;
+  /** Vectors written late, once the vector store answered again after a failure. */
+  vectorsRepaired: number;
 }

@@ -55,6 +55,7 @@ export class CacheMetrics {
   private guardRejections = 0;
   private orphansCleaned = 0;
   private stores = 0;
+  private vectorsRepaired = 0;
 
   constructor(cost: CostOptions = {}) {
     this.cost = {
@@ -125,6 +126,11 @@ export class CacheMetrics {
     this.orphansCleaned++;
   }
 
+  /** Counts vectors written late, after a vector-store or embedder failure. */
+  recordRepairs(n: number): void {
+    this.vectorsRepaired += n;
+  }
+
   /** Counts an entry written. */
   recordStore(): void {
     this.stores++;
@@ -153,6 +159,7 @@ export class CacheMetrics {
       guardRejections: this.guardRejections,
       orphansCleaned: this.orphansCleaned,
       stores: this.stores,
+      vectorsRepaired: this.vectorsRepaired,
     };
   }
 
@@ -172,5 +179,6 @@ export class CacheMetrics {
     this.guardRejections = 0;
     this.orphansCleaned = 0;
     this.stores = 0;
+    this.vectorsRepaired = 0;
   }
 }

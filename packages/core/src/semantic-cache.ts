@@ -38,7 +38,11 @@ import {
   validateRequestOptions,
   validateResponse,
 } from './validate.js';
+import { VectorRepairs } from './vector-repairs.js';
 import { withTimeout } from './with-timeout.js';
+
+/** Vectors written per repair pass. */
+const REPAIR_BATCH = 32;
 
 /** A request after validation, normalization, scoping and policy. */
 interface Prepared {
@@ -105,6 +109,8 @@ export class SemanticCache implements SemanticCacheApi {
   private readonly batcher: EmbeddingBatcher | undefined;
   private readonly flights = new SingleFlight<Outcome>();
   private readonly counters: CacheMetrics;
+  private readonly repairs = new VectorRepairs();
+  private repairing = false;
   private closed = false;
 
   /** Throws `InvalidOptionError` (or `DimensionMismatchError`) on bad options. */
@@ -283,6 +289,7 @@ export class SemanticCache implements SemanticCacheApi {
     this.assertOpen();
     scopeOfKey(key);
     const c = this.config;
+    this.repairs.remove(key);
     const [removed] = await Promise.all([c.exactStore.delete(key), c.vectorStore?.delete([key])]);
     return removed;
   }
@@ -291,6 +298,7 @@ export class SemanticCache implements SemanticCacheApi {
   async clear(scope?: string): Promise<void> {
     this.assertOpen();
     const c = this.config;
+    this.repairs.clear(scope);
     await Promise.all([c.exactStore.clear(scope), c.vectorStore?.clear(scope)]);
     if (scope === undefined) this.batcher?.clear();
   }
@@ -430,6 +438,7 @@ export class SemanticCache implements SemanticCacheApi {
       p.timings.searchMs = performance.now() - t;
       return undefined;
     }
+    if (this.repairs.size > 0) await this.repairVectors(p);
     let guardMs = 0;
     try {
       for (const match of searched.value) {
@@ -501,6 +510,55 @@ export class SemanticCache implements SemanticCacheApi {
     } catch (error) {
       this.absorb(error, 'guard', p);
       return { accept: false, reasons: [`guard failed: ${messageOf(error)}`] };
+    }
+  }
+
+  /**
+   * Writes vectors owed from earlier vector-store or embedder failures, a batch at a time,
+   * once a search has shown the vector store answers again. Failures put them back.
+   */
+  private async repairVectors(p: Prepared): Promise<void> {
+    const c = this.config;
+    const vectorStore = c.vectorStore;
+    const batcher = this.batcher;
+    if (vectorStore === undefined || batcher === undefined || this.repairing) return;
+    this.repairing = true;
+    const batch = this.repairs.take(REPAIR_BATCH, c.now());
+    if (batch.length === 0) {
+      this.repairing = false;
+      return;
+    }
+    try {
+      const embedded = await this.attempt(
+        'embedder',
+        undefined,
+        () => Promise.all(batch.map((v) => batcher.embed(v.prompt))),
+        p,
+        false,
+      );
+      const written =
+        embedded.ok &&
+        (
+          await this.attempt(
+            vectorStore.name,
+            c.timeouts.vectorStoreMs,
+            () =>
+              vectorStore.upsert(
+                batch.map((v, i) => ({
+                  key: v.key,
+                  scope: v.scope,
+                  vector: embedded.value[i] as Float32Array,
+                  expiresAt: v.expiresAt,
+                })),
+              ),
+            p,
+            false,
+          )
+        ).ok;
+      if (written) this.counters.recordRepairs(batch.length);
+      else for (const v of batch) this.repairs.add(v);
+    } finally {
+      this.repairing = false;
     }
   }
 
@@ -649,6 +707,17 @@ export class SemanticCache implements SemanticCacheApi {
       const vectorStore = c.vectorStore;
       const batcher = this.batcher;
       if (vectorStore !== undefined && batcher !== undefined) {
+        // With a sliding TTL the vector lives until the maximum age; the exact store decides
+        // whether the entry is still there, and orphaned vectors are cleaned on lookup.
+        const pending = {
+          key: p.key,
+          scope: p.scope,
+          prompt: p.prompt,
+          expiresAt: entry.maxExpiresAt ?? entry.expiresAt,
+        };
+        // Owed until written: the entry is served by exact hits meanwhile, and its vector is
+        // written once the vector store answers again (paraphrase hits resume without a restart).
+        this.repairs.add(pending);
         const embedded = await this.attempt(
           'embedder',
           undefined,
@@ -656,21 +725,26 @@ export class SemanticCache implements SemanticCacheApi {
           p,
           mayThrow,
         );
-        if (embedded.ok) {
-          // With a sliding TTL the vector lives until the maximum age; the exact store decides
-          // whether the entry is still there, and orphaned vectors are cleaned on lookup.
-          const expiresAt = entry.maxExpiresAt ?? entry.expiresAt;
-          await this.attempt(
-            vectorStore.name,
-            c.timeouts.vectorStoreMs,
-            () =>
-              vectorStore.upsert([
-                { key: p.key, scope: p.scope, vector: embedded.value, expiresAt },
-              ]),
-            p,
-            mayThrow,
-          );
-        }
+        const upserted =
+          embedded.ok &&
+          (
+            await this.attempt(
+              vectorStore.name,
+              c.timeouts.vectorStoreMs,
+              () =>
+                vectorStore.upsert([
+                  {
+                    key: p.key,
+                    scope: p.scope,
+                    vector: embedded.value,
+                    expiresAt: pending.expiresAt,
+                  },
+                ]),
+              p,
+              mayThrow,
+            )
+          ).ok;
+        if (upserted) this.repairs.remove(p.key);
       }
       return true;
     } finally {

@@ -9,6 +9,7 @@ import {
 import {
   ask,
   BruteForceVectorStore,
+  Clock,
   CountingModel,
   FaultyExactStore,
   FaultyVectorStore,
@@ -183,5 +184,38 @@ describe('corrupt entries, aborts and model timeouts', () => {
     expect(exactStore.keys()).toEqual([]);
     // The model's own call was aborted too, not just abandoned.
     await vi.waitFor(() => expect(sawAbort).toBe(true));
+  });
+});
+
+describe('repair of vectors owed after a vector-store outage', () => {
+  it('writes the missing vector once the vector store answers again, so paraphrases hit', async () => {
+    const { cache, vectorStore, inner } = setup();
+    vectorStore.failing = true;
+    const stored = await cache.complete(ask(prompt));
+    expect(stored).toMatchObject({ source: 'model', stored: true });
+    expect(inner.records.size).toBe(0);
+    // Exact hits work during the outage.
+    expect((await cache.complete(ask(prompt))).source).toBe('exact');
+    vectorStore.failing = false;
+    // The first successful search pays the debt ...
+    await cache.lookup(ask('an unrelated question about gardening'));
+    expect(inner.records.has(stored.key as string)).toBe(true);
+    expect(cache.metrics().vectorsRepaired).toBe(1);
+    // ... and paraphrases hit again, without a restart.
+    expect((await cache.complete(ask(`${prompt} exactly`))).source).toBe('semantic');
+  });
+
+  it('drops owed vectors of deleted or expired entries', async () => {
+    const clock = new Clock(Date.now());
+    const { cache, vectorStore, inner } = setup({ ttlMs: 1000, now: clock.now });
+    vectorStore.failing = true;
+    const a = await cache.complete(ask(prompt));
+    await cache.complete(ask('another stored question'));
+    vectorStore.failing = false;
+    await cache.delete(a.key as string);
+    clock.advance(1000);
+    await cache.lookup(ask('an unrelated question about gardening'));
+    expect(inner.records.size).toBe(0);
+    expect(cache.metrics().vectorsRepaired).toBe(0);
   });
 });
