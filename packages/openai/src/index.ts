@@ -9,6 +9,7 @@ export {
   decodeEmbedding,
   OPENAI_EMBEDDING_DIMENSIONS,
   OPENAI_MAX_EMBEDDING_INPUTS,
+  OPENAI_MAX_EMBEDDING_REQUEST_TOKENS,
   OpenAIEmbedder,
   type OpenAIEmbedderOptions,
   type OpenAIEmbedderStats,

@@ -21,6 +21,9 @@ export const OPENAI_EMBEDDING_DIMENSIONS: Readonly<Record<string, number>> = {
 /** The embeddings endpoint accepts at most this many inputs per request. */
 export const OPENAI_MAX_EMBEDDING_INPUTS = 2048;
 
+/** The embeddings endpoint accepts at most this many tokens summed over a request's inputs. */
+export const OPENAI_MAX_EMBEDDING_REQUEST_TOKENS = 300_000;
+
 /** Options of {@link OpenAIEmbedder}. */
 export interface OpenAIEmbedderOptions extends RetryOptions {
   /** A configured client; otherwise one is made from `apiKey`/`baseURL` (or `OPENAI_API_KEY`). */
@@ -43,6 +46,11 @@ export interface OpenAIEmbedderOptions extends RetryOptions {
   dimension?: number;
   /** Inputs per request, at most 2048 (the API's limit). Default 2048. */
   batchSize?: number;
+  /**
+   * Tokens per request, summed over its inputs (the API allows 300 000, the default). Counted
+   * as UTF-8 bytes, which never undercounts a byte-level BPE tokenizer's tokens.
+   */
+  maxBatchTokens?: number;
   /** Per-request timeout of the client this embedder creates. Default 30 000 ms. */
   timeoutMs?: number;
 }
@@ -79,6 +87,7 @@ export class OpenAIEmbedder implements Embedder {
   readonly #client: OpenAI;
   readonly #dimensions: number | undefined;
   readonly #batchSize: number;
+  readonly #maxBatchBytes: number;
   readonly #policy: RetryPolicy;
   readonly #stats: OpenAIEmbedderStats = {
     requests: 0,
@@ -122,9 +131,16 @@ export class OpenAIEmbedder implements Embedder {
         `OpenAIEmbedder: batchSize must be an integer from 1 to ${OPENAI_MAX_EMBEDDING_INPUTS}, got ${batchSize}.`,
       );
     }
+    const maxBatchTokens = options.maxBatchTokens ?? OPENAI_MAX_EMBEDDING_REQUEST_TOKENS;
+    if (!Number.isInteger(maxBatchTokens) || maxBatchTokens < 1) {
+      throw new InvalidOptionError(
+        `OpenAIEmbedder: maxBatchTokens must be a positive integer, got ${maxBatchTokens}.`,
+      );
+    }
     this.dimension = dimension;
     this.#dimensions = dimensions;
     this.#batchSize = batchSize;
+    this.#maxBatchBytes = maxBatchTokens;
     this.#policy = retryPolicy(options, 'OpenAIEmbedder');
     this.id = `openai/${this.model}@${dimension}`;
     this.#client =
@@ -164,8 +180,8 @@ export class OpenAIEmbedder implements Embedder {
     signal?.throwIfAborted();
     const out: Float32Array[] = [];
     try {
-      for (let i = 0; i < texts.length; i += this.#batchSize) {
-        out.push(...(await this.#embedBatch(texts.slice(i, i + this.#batchSize), signal)));
+      for (const batch of this.#batches(texts)) {
+        out.push(...(await this.#embedBatch(batch, signal)));
       }
     } catch (error) {
       this.#stats.failures++;
@@ -178,6 +194,26 @@ export class OpenAIEmbedder implements Embedder {
   /** Later calls reject with `ClosedError`. The client (and its sockets) is the SDK's to manage. */
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  /** Consecutive groups within both request limits; a text alone over the token limit goes alone. */
+  *#batches(texts: readonly string[]): Generator<string[]> {
+    let batch: string[] = [];
+    let bytes = 0;
+    for (const text of texts) {
+      const size = Buffer.byteLength(text, 'utf8');
+      if (
+        batch.length > 0 &&
+        (batch.length === this.#batchSize || bytes + size > this.#maxBatchBytes)
+      ) {
+        yield batch;
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(text);
+      bytes += size;
+    }
+    if (batch.length > 0) yield batch;
   }
 
   async #embedBatch(input: string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {

@@ -69,6 +69,17 @@ describe('OpenAIEmbedder against the fake API', () => {
     expect(() => make({ batchSize: 2049 })).toThrow(InvalidOptionError);
   });
 
+  it('keeps each request under the token limit (counted as UTF-8 bytes)', async () => {
+    const before = fake.count(EMBED);
+    const texts = ['aaaa', 'bbbb', 'cccc', 'dddddddddddd', 'é'];
+    const vectors = await make({ maxBatchTokens: 10 }).embed(texts);
+    expect(vectors).toHaveLength(5);
+    const sizes = fake.requests
+      .slice(-(fake.count(EMBED) - before))
+      .map((r) => (r.body as { input: string[] }).input);
+    expect(sizes).toEqual([['aaaa', 'bbbb'], ['cccc'], ['dddddddddddd'], ['é']]);
+  });
+
   it('retries a 429 twice, honouring retry-after, then succeeds and counts the retries', async () => {
     const retries: RetryInfo[] = [];
     const embedder = make({ onRetry: (info) => retries.push(info) });
