@@ -7,6 +7,11 @@ export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';
 
 /** An HTTP error answered by Ollama (`{"error":"..."}` with a non-2xx status). */
 export class OllamaHttpError extends Error {
+  /**
+   * @param status the HTTP status
+   * @param headers the response headers (for `retry-after`)
+   * @param message Ollama's `error` text, or the raw body
+   */
   constructor(
     readonly status: number,
     readonly headers: Headers,
@@ -19,6 +24,7 @@ export class OllamaHttpError extends Error {
 
 /** The response had a 2xx status but a body that is not the JSON Ollama sends. */
 export class OllamaProtocolError extends Error {
+  /** @param message what was wrong with the answer */
   constructor(message: string) {
     super(message);
     this.name = 'OllamaProtocolError';
@@ -27,6 +33,7 @@ export class OllamaProtocolError extends Error {
 
 /** A request's own timeout fired (not the caller's signal). */
 export class OllamaTimeoutError extends Error {
+  /** @param ms the timeout that fired */
   constructor(readonly ms: number) {
     super(`no answer within ${ms} ms`);
     this.name = 'OllamaTimeoutError';

@@ -33,17 +33,25 @@ export interface RetryInfo {
 
 /** How one failed attempt is judged by the caller of {@link withRetries}. */
 export interface FailureVerdict {
+  /** Whether another attempt may succeed. */
   retryable: boolean;
+  /** HTTP status of the failed attempt, when there was a response. */
   status?: number;
+  /** Response headers, read for `retry-after-ms` / `retry-after`. */
   headers?: Headers;
 }
 
 /** Validated retry settings. */
 export interface RetryPolicy {
+  /** See {@link RetryOptions.maxRetries}. */
   maxRetries: number;
+  /** See {@link RetryOptions.baseDelayMs}. */
   baseDelayMs: number;
+  /** See {@link RetryOptions.maxDelayMs}. */
   maxDelayMs: number;
+  /** See {@link RetryOptions.maxRetryAfterMs}. */
   maxRetryAfterMs: number;
+  /** See {@link RetryOptions.onRetry}. */
   onRetry: ((info: RetryInfo) => void) | undefined;
 }
 
@@ -91,6 +99,10 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
 
 /** Thrown by {@link withRetries} when the server asks for a longer wait than allowed. */
 export class RetryAfterTooLongError extends Error {
+  /**
+   * @param waitMs the wait the server asked for
+   * @param cause the failure that carried the request to wait
+   */
   constructor(
     readonly waitMs: number,
     override readonly cause: unknown,
