@@ -1,0 +1,49 @@
+/** Escapes text for HTML. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A small self-contained live dashboard that polls `/cache/stats` every two seconds. */
+export function dashboardHtml(description: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>LLM cache</title>
+<style>
+body{font:15px system-ui,sans-serif;margin:2rem;color:#222;background:#fafafa}
+h1{font-size:1.4rem;margin:0 0 .3rem}.sub{color:#666;margin-bottom:1.5rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:12px}
+.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:12px}
+.card b{display:block;font-size:1.6rem;margin-top:4px}
+table{border-collapse:collapse;margin-top:1.5rem;background:#fff}
+td,th{border:1px solid #ddd;padding:6px 12px;text-align:right}th{background:#f0f0f0}
+.bar{height:18px;background:#e8e8e8;border-radius:4px;overflow:hidden;display:flex;margin-top:1.5rem;max-width:700px}
+.bar span{display:block;height:100%}
+</style></head><body>
+<h1>Semantic LLM cache</h1>
+<div class="sub">${escapeHtml(description)} · refreshed every 2 s · <span id="status">loading…</span></div>
+<div class="grid" id="cards"></div>
+<div class="bar" id="bar" title="answers by source"></div>
+<table><thead><tr><th>source</th><th>answers</th><th>p50 ms</th><th>p99 ms</th></tr></thead><tbody id="lat"></tbody></table>
+<script>
+const colors={exact:'#2b8a3e',semantic:'#1971c2',model:'#e8590c',bypass:'#868e96'};
+function card(label,value){return '<div class="card">'+label+'<b>'+value+'</b></div>'}
+async function tick(){
+  try{
+    const s=await (await fetch('/cache/stats')).json();
+    const total=Object.values(s.bySource).reduce((a,b)=>a+b,0)||1;
+    const errors=Object.values(s.errors||{}).reduce((a,b)=>a+b,0);
+    document.getElementById('cards').innerHTML=[
+      card('hit rate',(100*s.hitRate).toFixed(1)+' %'),card('exact hits',s.bySource.exact),
+      card('semantic hits',s.bySource.semantic),card('model calls',s.modelCalls),
+      card('bypassed',s.bySource.bypass),card('tokens saved',s.tokensSaved),
+      card('cost saved',s.costSaved.toFixed(4)),card('wrong hits reported',s.wrongHits),
+      card('guard rejections',s.guardRejections),card('store errors',errors)].join('');
+    document.getElementById('bar').innerHTML=Object.entries(s.bySource).map(([k,v])=>
+      '<span title="'+k+': '+v+'" style="width:'+(100*v/total)+'%;background:'+colors[k]+'"></span>').join('');
+    document.getElementById('lat').innerHTML=Object.entries(s.latency).map(([k,l])=>
+      '<tr><th>'+k+'</th><td>'+l.count+'</td><td>'+l.p50Ms.toFixed(2)+'</td><td>'+l.p99Ms.toFixed(2)+'</td></tr>').join('');
+    document.getElementById('status').textContent='up '+s.uptimeSeconds+' s';
+  }catch(e){document.getElementById('status').textContent='stats unavailable: '+e}
+}
+tick();setInterval(tick,2000);
+</script></body></html>`;
+}

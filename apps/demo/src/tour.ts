@@ -1,0 +1,136 @@
+import {
+  type CacheResult,
+  type ChatRequest,
+  createDefaultGuard,
+  type RequestOptions,
+  type SemanticCache,
+} from '@cache/core';
+import { loadConfig } from './config.js';
+import { tourModelName } from './remote.js';
+import { createCache, createParts, runPrefix } from './stores.js';
+import { replayWorkload } from './tour-replay.js';
+import { DEFAULT_TOUR_WORKLOAD, loadBundledWorkload } from './workload/load.js';
+
+interface Scenario {
+  title: string;
+  prompt: string;
+  expect: string;
+  temperature?: number;
+  options?: RequestOptions;
+}
+
+const SCENARIOS: Scenario[] = [
+  { title: '1. cold miss', prompt: 'What is the capital of France?', expect: 'model' },
+  {
+    title: '2. exact hit (same question again)',
+    prompt: 'What is the capital of France?',
+    expect: 'exact',
+  },
+  {
+    title: '3. semantic hit (a paraphrase)',
+    prompt: "What's the capital of France?",
+    expect: 'semantic',
+  },
+  {
+    title: '4. bypass (temperature 1.2 is above the 0.8 limit)',
+    prompt: 'What is the capital of France?',
+    temperature: 1.2,
+    expect: 'bypass',
+  },
+  {
+    title: "5. a different question that looks alike (must not be served France's answer)",
+    prompt: 'What is the capital of Germany?',
+    expect: 'model',
+  },
+];
+
+/** `pnpm demo`: the four scenarios of the seeds on real prompts, then a replayed workload. */
+export async function runTour(): Promise<void> {
+  const config = loadConfig();
+  console.log('Semantic LLM cache — tour (offline by default: no servers, no keys, no network)\n');
+  const started = performance.now();
+  const parts = await createParts(config, { prefix: runPrefix('tour') });
+  console.log(`Backends: ${parts.description}`);
+  if (config.CACHE_MODEL === 'standin') {
+    console.log(
+      'The model is the STAND-IN (StandInChatModel): no LLM, a deterministic answer naming the prompt after a realistic 300–800 ms delay. Set OPENAI_API_KEY for a real model.',
+    );
+  }
+  // Load the embedder's and the guard's models now, so the scenarios show steady-state timings.
+  await parts.embedder.embed(['warm up']);
+  createDefaultGuard(parts.embedder.id).judge('warm up', { prompt: 'warm up', similarity: 1 });
+  console.log(
+    `Ready in ${((performance.now() - started) / 1000).toFixed(1)} s (embedder and guard loaded).\n`,
+  );
+  const cache = createCache(parts, config);
+  try {
+    const model = tourModelName(config);
+    for (const scenario of SCENARIOS) await runScenario(cache, model, scenario);
+    await cache.clear();
+    cache.resetMetrics();
+    const workload = await loadBundledWorkload(DEFAULT_TOUR_WORKLOAD);
+    await replayWorkload(cache, workload, model);
+  } finally {
+    await cache.close();
+  }
+}
+
+async function runScenario(cache: SemanticCache, model: string, scenario: Scenario): Promise<void> {
+  const request: ChatRequest = {
+    model,
+    messages: [{ role: 'user', content: scenario.prompt }],
+    temperature: scenario.temperature ?? 0,
+  };
+  const result = await cache.complete(request, scenario.options);
+  console.log(`${scenario.title}`);
+  console.log(
+    `   prompt      "${scenario.prompt}"${scenario.temperature !== undefined ? ` (temperature ${scenario.temperature})` : ''}`,
+  );
+  console.log(
+    `   source      ${describeSource(result)}${result.source === scenario.expect ? '' : `   (expected ${scenario.expect})`}`,
+  );
+  if (result.reason) console.log(`   why         ${result.reason}`);
+  for (const r of result.rejected) {
+    console.log(
+      `   rejected    a candidate at similarity ${r.similarity.toFixed(3)}: ${r.reasons.join('; ')}`,
+    );
+  }
+  console.log(`   timings     ${formatTimings(result)}`);
+  console.log(`   answer      ${shorten(result.response.content, 110)}\n`);
+}
+
+function describeSource(result: CacheResult): string {
+  switch (result.source) {
+    case 'exact':
+      return `exact — the same normalized prompt was cached ${(result.ageMs / 1000).toFixed(1)} s ago`;
+    case 'semantic':
+      return `semantic — similarity ${result.similarity?.toFixed(3)} to "${result.matchedPrompt}"`;
+    case 'model':
+      return `model (miss) — answered by the model${result.stored ? ', then stored' : ''}`;
+    case 'bypass':
+      return 'bypass — the cache was skipped: model called, nothing stored';
+  }
+}
+
+/** Step timings in reading order, ms. */
+export function formatTimings(result: CacheResult): string {
+  const t = result.timings;
+  const steps: [string, number | undefined][] = [
+    ['policy', t.policyMs],
+    ['exact', t.exactMs],
+    ['embed', t.embedMs],
+    ['search', t.searchMs],
+    ['guard', t.guardMs],
+    ['model', t.modelMs],
+    ['store', t.storeMs],
+  ];
+  const shown = steps
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} ${(v as number).toFixed(2)}`)
+    .join(' · ');
+  return `${shown}${shown ? ' · ' : ''}total ${t.totalMs.toFixed(2)} ms`;
+}
+
+function shorten(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
