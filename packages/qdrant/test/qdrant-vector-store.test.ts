@@ -197,6 +197,18 @@ for (const target of targets()) {
       expect(store.stats().collectionsCreated).toBe(2);
     });
 
+    it('maps the server’s 400 for a wrong vector size to DimensionMismatchError', async () => {
+      const store = make();
+      await store.ensureCollection();
+      await target.client().deleteCollection(store.collection);
+      await target.client().createCollection(store.collection, {
+        vectors: { size: DIM * 2, distance: 'Cosine' },
+      });
+      const error = await store.upsert([rec(scope(), 'a', vec(1))]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DimensionMismatchError);
+      expect(error).toMatchObject({ expected: DIM * 2, actual: DIM });
+    });
+
     it('validates vectors and arguments before sending anything', async () => {
       const store = make();
       const s = scope();
