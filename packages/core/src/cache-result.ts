@@ -137,6 +137,8 @@ export interface CacheStream {
   key?: string;
   /** For `semantic`: similarity of the served candidate. */
   similarity?: number;
+  /** For `semantic`: key of the served entry (report wrong hits with `matchedKey ?? key`). */
+  matchedKey?: string;
   /** The answer, chunk by chunk. Iterate once; a failed model stream throws its typed error. */
   chunks: AsyncIterable<ChatChunk>;
   /** Resolves after the last chunk (and the store of a miss) with the full result, whether or not the chunks are read. */

@@ -1097,6 +1097,7 @@ function replay(result: CacheResult): CacheStream {
     source: result.source,
     key: result.key,
     similarity: result.similarity,
+    matchedKey: result.matchedKey,
     chunks: replayChunks(result.response),
     result: Promise.resolve(result),
   };

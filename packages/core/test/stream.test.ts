@@ -52,6 +52,7 @@ describe('stream', () => {
     const semantic = await cache.stream(ask(`${prompt} exactly`));
     expect(semantic.source).toBe('semantic');
     expect(semantic.similarity).toBeGreaterThan(0.8);
+    expect(semantic.matchedKey).toBe(result.key);
     expect((await collect(semantic)).text).toBe(streamed.text);
     expect(model.calls).toBe(1);
     expect((await cache.complete(ask(prompt))).source).toBe('exact');
