@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  ChatResponse,
-  LookupSource,
-  RequestOptions,
-  SemanticCacheApi,
-  TokenUsage,
+import {
+  type ChatResponse,
+  type LookupSource,
+  type RequestOptions,
+  type SemanticCacheApi,
+  SingleFlight,
+  type TokenUsage,
 } from '@cache/core';
 import type OpenAI from 'openai';
 import { Stream } from 'openai/core/streaming';
@@ -41,6 +42,8 @@ export interface CacheInfo {
   reason?: string;
   /** For hits: token usage of the original answer (the hit itself reports zero usage). */
   originalUsage?: TokenUsage;
+  /** For misses: true when this call joined an identical call already in flight (one API call for both). */
+  shared?: boolean;
 }
 
 const infos = new WeakMap<object, CacheInfo>();
@@ -64,7 +67,8 @@ type Create = OpenAI['chat']['completions']['create'];
  * cannot key or replay (tools, n > 1, logprobs, audio, other answer-changing parameters) go to
  * the API untouched; `cacheInfo(result)` tells which path a result took.
  *
- * Cache-aside (`lookup` then `store`): concurrent identical misses each call the API. Cached
+ * Cache-aside (`lookup` then `store`). Concurrent identical non-streamed misses share one API
+ * call (each caller gets its own copy of the answer); streamed misses each call the API. Cached
  * answers are plain promises, so `.withResponse()`/`.asResponse()` exist on misses only.
  */
 export function withCache<C extends OpenAI>(
@@ -73,6 +77,7 @@ export function withCache<C extends OpenAI>(
   options: WithCacheOptions = {},
 ): C {
   const original = client.chat.completions;
+  const flights = new SingleFlight<ChatCompletion>();
   const onError =
     options.onError ??
     ((error: unknown) => console.error('withCache: storing an answer failed:', error));
@@ -121,6 +126,23 @@ export function withCache<C extends OpenAI>(
         onError(error);
       }
     };
+    if (params.stream !== true && found.cacheable && found.key !== undefined) {
+      const flight = await flights.run(
+        found.key,
+        async (flightSignal) => {
+          const completion = (await original.create(params as never, {
+            ...requestOptions,
+            signal: flightSignal,
+          })) as unknown as ChatCompletion;
+          await store(toChatResponse(completion));
+          return completion;
+        },
+        signal,
+      );
+      const result = flight.shared ? structuredClone(flight.value) : flight.value;
+      infos.set(result, { ...info, shared: flight.shared });
+      return result;
+    }
     const result = await call();
     if (result instanceof Stream) {
       const wrapped = storingStream(result, store);

@@ -50,6 +50,8 @@ class ApiError extends Error {
 /** A running fake; `baseURL` is what the SDK takes (ends in `/v1`). */
 export class FakeOpenAI {
   readonly requests: RecordedRequest[] = [];
+  /** Holds every chat answer this long, so that concurrent callers overlap. */
+  chatDelayMs = 0;
   #script = new Map<string, ScriptedFailure[]>();
   #server: Server;
   baseURL = '';
@@ -128,6 +130,7 @@ export class FakeOpenAI {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(answer);
       } else if (req.method === 'POST' && path === '/v1/chat/completions') {
+        if (this.chatDelayMs > 0) await new Promise((r) => setTimeout(r, this.chatDelayMs));
         chat(body, res);
       } else {
         throw new ApiError(404, `Invalid URL (${req.method} ${path})`);

@@ -77,6 +77,28 @@ describe('withCache(client, cache)', () => {
     );
   });
 
+  it('lets concurrent identical misses share one API call, each with its own copy', async () => {
+    const params = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'Concurrent question' }],
+    };
+    const before = fake.count(CHAT);
+    fake.chatDelayMs = 100;
+    try {
+      const [a, b, c] = await Promise.all([
+        client.chat.completions.create(params),
+        client.chat.completions.create(params),
+        client.chat.completions.create(params),
+      ]);
+      expect(fake.count(CHAT) - before).toBe(1);
+      expect(b).toEqual(a);
+      expect(b).not.toBe(a);
+      expect([a, b, c].map((r) => cacheInfo(r)?.shared)).toEqual([false, true, true]);
+    } finally {
+      fake.chatDelayMs = 0;
+    }
+  });
+
   it('streams a miss through, stores it, and replays it as SDK chunks', async () => {
     const params = {
       model: 'gpt-4o-mini',
