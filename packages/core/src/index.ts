@@ -1,11 +1,16 @@
 export type * from './cache-api.js';
-export * from './cache-config.js';
+export {
+  CACHE_OPTION_KEYS,
+  DEFAULT_K,
+  DEFAULT_MIN_SIMILARITY,
+  DEFAULT_TEMPERATURE_LIMIT,
+  DEFAULT_TIMEOUTS,
+} from './cache-config.js';
 export type * from './cache-options.js';
 export type * from './cache-result.js';
 export * from './canonical-json.js';
 export * from './embedding-batcher.js';
 export * from './errors.js';
-export * from './guard/index.js';
 export * from './keys.js';
 export * from './memory-exact-store.js';
 export * from './metrics.js';
