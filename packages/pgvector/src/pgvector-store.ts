@@ -59,8 +59,6 @@ export class PgVectorStore implements VectorStore {
   private readonly purgeIntervalMs: number;
   private readonly now: () => number;
   private readonly onCorruptRecords: ((keys: string[]) => void) | undefined;
-  /** Pool connections that already carry the search settings. */
-  private readonly preparedSessions = new WeakSet<object>();
   private sessionSettings: [string, string][] = [];
   private setup: Promise<void> | undefined;
   private lastPurge = 0;
@@ -287,8 +285,6 @@ export class PgVectorStore implements VectorStore {
       settings.push(['hnsw.iterative_scan', this.hnsw.scan]);
     }
     this.sessionSettings = settings;
-    // A single session (PGlite, a pg Client) is configured once; pool connections on first use.
-    if (!isPool(this.db)) await applySettings(this.db, settings);
   }
 
   private async ensureExtension(): Promise<string> {
@@ -364,14 +360,14 @@ export class PgVectorStore implements VectorStore {
   private async searchRows(params: unknown[]): Promise<unknown[]> {
     const sql = searchSql(this.names);
     const db = this.db;
-    if (!isPool(db)) return (await db.query(sql, params)).rows;
+    if (!isPool(db)) {
+      await ensureSettings(db, this.sessionSettings);
+      return (await db.query(sql, params)).rows;
+    }
     const client = await db.connect();
     let broken: Error | undefined;
     try {
-      if (!this.preparedSessions.has(client)) {
-        await applySettings(client, this.sessionSettings);
-        this.preparedSessions.add(client);
-      }
+      await ensureSettings(client, this.sessionSettings);
       return (await client.query(sql, params)).rows;
     } catch (error) {
       // A connection-level failure (no SQLSTATE) means the session is gone: let the pool drop it.
@@ -407,10 +403,19 @@ export class PgVectorStore implements VectorStore {
   }
 }
 
-async function applySettings(db: PgQueryable, settings: [string, string][]): Promise<void> {
-  if (settings.length === 0) return;
+/**
+ * Search settings last applied to each session (a pooled connection, a Client, a PGlite). Kept
+ * per session rather than per store, so stores with different settings can share a database.
+ */
+const appliedSettings = new WeakMap<object, string>();
+
+/** Applies `settings` to the session `db` (session-level, like SET) unless they are in force. */
+async function ensureSettings(db: PgQueryable, settings: [string, string][]): Promise<void> {
+  const signature = JSON.stringify(settings);
+  if (settings.length === 0 || appliedSettings.get(db) === signature) return;
   const calls = settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, false)`);
   await db.query(`SELECT ${calls.join(', ')}`, settings.flat());
+  appliedSettings.set(db, signature);
 }
 
 function isDimensionError(error: unknown): boolean {

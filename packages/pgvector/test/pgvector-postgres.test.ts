@@ -53,10 +53,11 @@ describeWithServer(
       pool.on('error', () => {});
       // hnsw is approximate: a wide candidate list makes missing the exact probe vanishingly rare.
       store = new PgVectorStore({ db: pool, dimension, table, hnsw: { efSearch: 400 } });
-      // Three large scopes of 1,000 rows each, and one scope of three rows.
-      for (const scope of bigScopes) {
+      // A scope of 2,000 rows (two thirds of the table, where the planner clearly prefers the hnsw
+      // index to sorting the scope), two of 500 rows, and one scope of three rows.
+      for (const [n, scope] of bigScopes.entries()) {
         await store.upsert(
-          Array.from({ length: 1000 }, (_, i) => ({
+          Array.from({ length: n === 0 ? 2000 : 500 }, (_, i) => ({
             key: keyIn(scope, `r${i}`),
             scope,
             vector: rng.unit(dimension),
@@ -121,6 +122,9 @@ describeWithServer(
         // three rows of the small scope are almost never among them.
         const lost = await plain.search(probe, { scope: tinyScope, k: 3, minSimilarity: -1 });
         expect(lost.length).toBeLessThan(3);
+        // Both stores share the pool's sessions: each brings its own settings back.
+        const again = await iterative.search(probe, { scope: tinyScope, k: 3, minSimilarity: -1 });
+        expect(again).toHaveLength(3);
       } finally {
         await forced.end();
         await pool.query(`CREATE INDEX IF NOT EXISTS ${table}_scope ON ${table} (scope)`);
