@@ -47,7 +47,7 @@ for (const backend of BACKENDS) {
         const b = await backend.open();
         const exact = failingWrites(b.exactStore, 'set');
         const vec = failingWrites(b.vectorStore, 'upsert');
-        const { cache, model } = composeCache(exact.store, vec.store, { failMode });
+        const { cache } = composeCache(exact.store, vec.store, { failMode });
         try {
           exact.state.failing = true;
           const q = `what does ${failMode} mode do when the write fails`;
@@ -75,10 +75,11 @@ for (const backend of BACKENDS) {
           expect(r2.failures).toContain(b.vectorStore.name);
           vec.state.failing = false;
           expect((await cache.complete(ask(q2))).source).toBe('exact');
-          const calls = model.calls;
+          // Its paraphrase is a miss, or (once the cache re-indexed the owed vector) a semantic
+          // hit on that very entry: never another answer.
           const para = await cache.complete(ask(reorder(q2)));
-          expect(para.source).toBe('model');
-          expect(model.calls).toBe(calls + 1);
+          if (para.source === 'semantic') expect(para.matchedKey).toBe(r2.key);
+          else expect(para.source).toBe('model');
           expect(cache.metrics().errors[b.exactStore.name]).toBe(1);
           expect(cache.metrics().errors[b.vectorStore.name]).toBe(1);
         } finally {
