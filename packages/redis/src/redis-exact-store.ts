@@ -163,6 +163,10 @@ export class RedisExactStore implements ExactStore {
       throw new InvalidRequestError('RedisExactStore.clear: scope must be a non-empty string.');
     }
     const pattern = scanPattern(this.prefix, scope);
+    if (isCluster(this.client) && this.client.status !== 'ready') {
+      // The masters are known once the cluster is ready; a queued PING waits for that.
+      await this.run('clear (connecting)', () => this.client.ping());
+    }
     const nodes = isCluster(this.client) ? this.client.nodes('master') : [this.client];
     if (nodes.length === 0) {
       throw toStoreError('clear', this.target, new Error('no master node is connected'));

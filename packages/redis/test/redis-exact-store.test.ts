@@ -183,6 +183,19 @@ describeWithServer('RedisExactStore on a private Cluster', privateRedisSkipReaso
     await cluster?.destroy();
   }, 60_000);
 
+  it('can clear as its very first call', async () => {
+    const store = new RedisExactStore({
+      cluster: { nodes: [{ host: '127.0.0.1', port: cluster.nodes[1]?.port as number }] },
+      prefix: `cachetest:${randomBytes(6).toString('hex')}:`,
+    });
+    try {
+      await store.clear(randomScope());
+      await store.clear();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('puts every key of a scope in one slot and spreads scopes over the masters', async () => {
     const prefix = `cachetest:${randomBytes(6).toString('hex')}:`;
     const store = new RedisExactStore({
