@@ -61,7 +61,11 @@ export class EmbeddingBatcher {
     return this.calls;
   }
 
-  /** The unit-length embedding of `text`. Rejects with `EmbedderError` (or the signal's reason). */
+  /**
+   * The unit-length embedding of `text`. Rejects with `EmbedderError` (or the signal's reason).
+   * The returned array is shared with the LRU and other callers: treat it as read-only. The
+   * batch window is one `setImmediate`, so with faked timers advance them to let it flush.
+   */
   embed(text: string, signal?: AbortSignal): Promise<Float32Array> {
     const cacheKey = `${this.embedder.id}\u0000${text}`;
     const cached = this.lru?.get(cacheKey);
