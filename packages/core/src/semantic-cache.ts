@@ -961,6 +961,9 @@ export class SemanticCache implements SemanticCacheApi {
       entry.key === key &&
       entry.scope === p.scope &&
       typeof entry.prompt === 'string' &&
+      // A well-formed value copied under another key (stores like Redis derive key and scope
+      // from where the value sits) must not answer that key's question.
+      entryKey(p.scope, entry.prompt) === key &&
       typeof entry.response?.content === 'string' &&
       typeof entry.createdAt === 'number' &&
       typeof entry.expiresAt === 'number';
