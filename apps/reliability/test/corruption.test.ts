@@ -65,6 +65,27 @@ for (const backend of BACKENDS.filter((b) => b.label.startsWith('redis'))) {
         await b.close();
       }
     });
+
+    it('a well-formed value copied under another key is never served as that key’s answer', async () => {
+      const b = await backend.open();
+      const store = b.exactStore as RedisExactStore;
+      const { cache } = composeCache(b.exactStore, b.vectorStore);
+      try {
+        const a = await cache.complete(ask('what is the capital of france'));
+        const q = 'what is the capital of germany';
+        const target = cache.keyOf(ask(q)).key;
+        const raw = await store.client.getBuffer(redisKeyOf(store.prefix, a.key as string));
+        await store.client.set(redisKeyOf(store.prefix, target), raw as Buffer, 'PX', 60_000);
+        const r = await cache.complete(ask(q));
+        expect(r.response.content).not.toBe(a.response.content);
+        expect(r.source).toBe('model');
+        expect(r.failures).toContain('redis:corrupt');
+        expect(cache.metrics().errors['redis:corrupt']).toBe(1);
+      } finally {
+        await cache.close();
+        await b.close();
+      }
+    });
   });
 }
 
