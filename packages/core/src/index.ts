@@ -11,6 +11,7 @@ export type * from './cache-result.js';
 export * from './canonical-json.js';
 export * from './embedding-batcher.js';
 export * from './errors.js';
+export * from './guard/index.js';
 export * from './keys.js';
 export * from './memory-exact-store.js';
 export * from './metrics.js';

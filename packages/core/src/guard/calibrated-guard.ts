@@ -1,0 +1,109 @@
+import { LRUCache } from 'lru-cache';
+import { InvalidOptionError } from '../errors.js';
+import type { GuardCandidate, GuardVerdict, HitGuard } from '../types.js';
+import { type Conflict, findConflicts } from './conflicts.js';
+import { type GuardFeatures, pairFeatures } from './features.js';
+import {
+  assertValidOperatingPoint,
+  decisionScore,
+  type OperatingPoint,
+  operatingPointFor,
+} from './operating-points.js';
+import { analyzePrompt, type PromptAnalysis } from './prompt-analysis.js';
+
+/** Options of {@link CalibratedGuard}. */
+export interface CalibratedGuardOptions {
+  /** Where the decision sits; see {@link operatingPointFor}. */
+  operatingPoint: OperatingPoint;
+  /** Prompt analyses kept for reuse (stored prompts are judged again and again). Default 10,000. */
+  analysisCacheSize?: number;
+}
+
+/** Everything the guard worked out about one candidate; `explain` returns it. */
+export interface GuardExplanation extends GuardVerdict {
+  /** Hard conflicts found (any one rejects). */
+  conflicts: Conflict[];
+  /** The soft signals the score was computed from. */
+  features: GuardFeatures;
+  /** The logistic score of the features. */
+  score: number;
+}
+
+const KNOWN_OPTIONS = new Set(['operatingPoint', 'analysisCacheSize']);
+
+/**
+ * The answer-quality guard: rejects a semantic candidate when the prompts conflict in what
+ * decides the answer (numbers, names, negation, antonyms, direction, time), then takes a
+ * calibrated decision on the similarity and the words the prompts do not share.
+ */
+export class CalibratedGuard implements HitGuard {
+  /** `calibrated:<embedder id>@<threshold>`, for logs and reports. */
+  readonly id: string;
+  /** The operating point in use. */
+  readonly operatingPoint: OperatingPoint;
+  readonly #analyses: LRUCache<string, PromptAnalysis>;
+
+  /** Creates a guard at `options.operatingPoint`. */
+  constructor(options: CalibratedGuardOptions) {
+    for (const key of Object.keys(options)) {
+      if (!KNOWN_OPTIONS.has(key)) {
+        throw new InvalidOptionError(
+          `CalibratedGuard: unknown option "${key}"; the known options are ${[...KNOWN_OPTIONS].join(', ')}.`,
+        );
+      }
+    }
+    assertValidOperatingPoint(options.operatingPoint);
+    const size = options.analysisCacheSize ?? 10_000;
+    if (!Number.isInteger(size) || size < 1) {
+      throw new InvalidOptionError(
+        `CalibratedGuard: analysisCacheSize must be a positive integer, got ${size}.`,
+      );
+    }
+    this.operatingPoint = options.operatingPoint;
+    this.id = `calibrated:${options.operatingPoint.embedderId}@${options.operatingPoint.threshold}`;
+    this.#analyses = new LRUCache({ max: size });
+  }
+
+  /** Accepts `candidate` for `query` when nothing conflicts and the calibrated score is high enough. */
+  judge(query: string, candidate: GuardCandidate): GuardVerdict {
+    const { accept, reasons, score } = this.explain(query, candidate);
+    return { accept, reasons, score };
+  }
+
+  /** Like `judge`, with the conflicts and features behind the decision. */
+  explain(query: string, candidate: GuardCandidate): GuardExplanation {
+    const a = this.#analyze(query);
+    const b = this.#analyze(candidate.prompt);
+    const conflicts = findConflicts(a, b);
+    const features = pairFeatures(a, b, candidate.similarity);
+    const point = this.operatingPoint;
+    const score = decisionScore(point.weights, features);
+    const reasons = conflicts.map((c) => `${c.kind}: ${c.detail}`);
+    if (candidate.similarity < point.minSimilarity) {
+      reasons.push(
+        `similarity: ${candidate.similarity.toFixed(3)} < ${point.minSimilarity} (operating point of ${point.embedderId})`,
+      );
+    }
+    if (score < point.threshold) {
+      reasons.push(`score: ${score.toFixed(3)} < ${point.threshold}`);
+    }
+    return { accept: reasons.length === 0, reasons, score, conflicts, features };
+  }
+
+  #analyze(text: string): PromptAnalysis {
+    let analysis = this.#analyses.get(text);
+    if (analysis === undefined) {
+      analysis = analyzePrompt(text);
+      this.#analyses.set(text, analysis);
+    }
+    return analysis;
+  }
+}
+
+/**
+ * The guard a cache uses when the caller gives none: hard conflict checks plus the calibrated
+ * operating point of `embedderId` (a conservative default for embedders without one).
+ */
+export function createDefaultGuard(embedderId: string): CalibratedGuard {
+  return new CalibratedGuard({ operatingPoint: operatingPointFor(embedderId) });
+}

@@ -1,0 +1,161 @@
+import model from 'wink-eng-lite-web-model';
+import winkNLP from 'wink-nlp';
+import {
+  CALENDAR_WORDS,
+  FILLER_WORDS,
+  NEGATION_WORDS,
+  NUMBER_WORDS,
+  ORDINAL_WORDS,
+  PERIOD_MODIFIERS,
+  PERIOD_WORDS,
+  RELATIVE_TIME_WORDS,
+} from './lexicon.js';
+
+/** One word of a prompt as the guard sees it. */
+export interface AnalyzedToken {
+  /** The text as written. */
+  value: string;
+  /** Lower-case lemma (`advantages` → `advantage`, `n't` → `not`). */
+  lemma: string;
+  /** Universal part-of-speech tag from wink-nlp (`NOUN`, `PROPN`, `NUM`, `VERB`...). */
+  pos: string;
+  /** True for a topic-bearing word: a non-stop-word noun, verb, adjective, adverb, number or name. */
+  content: boolean;
+  /** True for a proper noun or name (tagged PROPN, or capitalized inside the sentence). */
+  proper: boolean;
+}
+
+/** What the guard extracts from one prompt. */
+export interface PromptAnalysis {
+  /** Every token, in order. */
+  tokens: readonly AnalyzedToken[];
+  /** Lemmas of the content words. */
+  contentLemmas: ReadonlySet<string>;
+  /** Every lemma and lower-case surface form, to test whether a word appears at all. */
+  words: ReadonlySet<string>;
+  /** Numbers and quantities, normalized (`3`, `3.5`, `#2` for ordinals), in order. */
+  numbers: readonly string[];
+  /** Proper nouns and names, lower case. */
+  properNouns: ReadonlySet<string>;
+  /** Number of negation words. */
+  negations: number;
+  /** Relative time expressions (`today`, `next week`) and calendar words, lower case. */
+  relativeTimes: ReadonlySet<string>;
+  /** Four-digit years (1500–2099) and decades (`1990s`). */
+  years: ReadonlySet<string>;
+  /** The lower-case text with only letters, digits and spaces, for substring tests. */
+  flatText: string;
+}
+
+const CONTENT_POS = new Set(['NOUN', 'PROPN', 'VERB', 'ADJ', 'ADV', 'NUM']);
+const WORD_LIKE_POS = new Set(['NOUN', 'PROPN', 'X']);
+
+let nlp: ReturnType<typeof winkNLP> | undefined;
+
+function pipeline(): ReturnType<typeof winkNLP> {
+  // Loading the model takes ~0.3 s; only pay it when a guard actually judges something.
+  nlp ??= winkNLP(model, ['sbd', 'pos', 'ner', 'negation']);
+  return nlp;
+}
+
+/** Tags `text` with wink-nlp and extracts the words, numbers, names and time words the guard compares. */
+export function analyzePrompt(text: string): PromptAnalysis {
+  const engine = pipeline();
+  const its = engine.its;
+  const doc = engine.readDoc(text);
+  const values = doc.tokens().out(its.value) as string[];
+  // The typings omit the model addons lemma needs; the English model has them.
+  const lemmas = (doc.tokens().out(its.lemma as never) as string[]).map((l) => l.toLowerCase());
+  const tags = doc.tokens().out(its.pos) as string[];
+  const types = doc.tokens().out(its.type) as string[];
+  const stops = doc.tokens().out(its.stopWordFlag) as unknown as boolean[];
+
+  const tokens: AnalyzedToken[] = [];
+  const contentLemmas = new Set<string>();
+  const words = new Set<string>();
+  const numbers: string[] = [];
+  const properNouns = new Set<string>();
+  const relativeTimes = new Set<string>();
+  const years = new Set<string>();
+  let negations = 0;
+  let sentenceStart = true;
+
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as string;
+    const lower = value.toLowerCase();
+    const lemma = lemmas[i] ?? lower;
+    const pos = tags[i] ?? 'X';
+    const type = types[i] ?? 'word';
+    words.add(lemma);
+    words.add(lower);
+    if (NEGATION_WORDS.has(lemma) || NEGATION_WORDS.has(lower)) negations++;
+
+    const year = yearOf(lower);
+    if (year !== undefined) {
+      years.add(year);
+    } else {
+      const number = numberOf(lower, lemma, pos, type);
+      if (number !== undefined) numbers.push(number);
+    }
+
+    if (RELATIVE_TIME_WORDS.has(lemma)) relativeTimes.add(lemma);
+    if (CALENDAR_WORDS.has(lemma) && WORD_LIKE_POS.has(pos)) relativeTimes.add(lemma);
+    const next = lemmas[i + 1];
+    if (PERIOD_MODIFIERS.has(lemma) && next !== undefined && PERIOD_WORDS.has(next)) {
+      relativeTimes.add(`${lemma} ${next}`);
+    }
+
+    const isProper =
+      type === 'word' &&
+      (pos === 'PROPN' || (!sentenceStart && /^[A-Z]/.test(value) && value !== 'I')) &&
+      pos !== 'PRON' &&
+      !RELATIVE_TIME_WORDS.has(lemma);
+    if (type !== 'punctuation') sentenceStart = false;
+    else if (/^[.!?]+$/.test(value)) sentenceStart = true;
+    if (isProper) properNouns.add(lower);
+
+    const content =
+      !stops[i] &&
+      (CONTENT_POS.has(pos) || isProper) &&
+      (type === 'word' || type === 'number') &&
+      !FILLER_WORDS.has(lemma) &&
+      (lemma.length > 1 || (isProper && value !== 'I'));
+    if (content) contentLemmas.add(lemma);
+    tokens.push({ value, lemma, pos, content, proper: isProper });
+  }
+
+  return {
+    tokens,
+    contentLemmas,
+    words,
+    numbers,
+    properNouns,
+    negations,
+    relativeTimes,
+    years,
+    flatText: ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ')} `,
+  };
+}
+
+function yearOf(lower: string): string | undefined {
+  if (/^(1[5-9]|20)\d\d$/.test(lower)) return lower;
+  if (/^(1[5-9]|20)\d0'?s$/.test(lower)) return lower.replace("'", '');
+  return undefined;
+}
+
+function numberOf(lower: string, lemma: string, pos: string, type: string): string | undefined {
+  const digits = lower.replace(/,/g, '');
+  const match = /^[$€£]?(\d+(?:\.\d+)?)(%|k|m|st|nd|rd|th)?$/.exec(digits);
+  if (match !== null && (type === 'number' || pos === 'NUM' || match[2] !== undefined)) {
+    const suffix = match[2];
+    if (suffix === 'st' || suffix === 'nd' || suffix === 'rd' || suffix === 'th') {
+      return `#${Number(match[1])}`;
+    }
+    return `${Number(match[1])}${suffix ?? ''}`;
+  }
+  const word = NUMBER_WORDS.get(lemma);
+  if (word !== undefined && (pos === 'NUM' || lemma !== 'one')) return String(word);
+  const ordinal = ORDINAL_WORDS.get(lemma);
+  if (ordinal !== undefined && pos === 'ADJ') return `#${ordinal}`;
+  return undefined;
+}
