@@ -131,6 +131,26 @@ describeWithServer(
       }
     }, 60_000);
 
+    it('works on a single pg Client as well as on a Pool', async () => {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      const single = new PgVectorStore({ db: client, dimension, table });
+      try {
+        const scope = randomScope();
+        const v = rng.unit(dimension);
+        await single.upsert([{ key: keyIn(scope, 'one'), scope, vector: v }]);
+        expect(await single.search(v, { scope, k: 2, minSimilarity: 0.9 })).toEqual([
+          { key: keyIn(scope, 'one'), similarity: expect.closeTo(1, 5) },
+        ]);
+        const { rows } = await client.query('SHOW hnsw.iterative_scan');
+        expect(rows[0]['hnsw.iterative_scan']).toBe('strict_order');
+        await single.clear(scope);
+      } finally {
+        await single.close();
+        await client.end();
+      }
+    }, 60_000);
+
     it('sets up idempotently when several stores start at once on a new table', async () => {
       for (let round = 0; round < 3; round++) {
         const fresh = `cachetest_${randomBytes(5).toString('hex')}`;
