@@ -171,11 +171,11 @@ export class PgVectorStore implements VectorStore {
           `PgVectorStore.upsert: expiresAt of ${record.key} must be a finite epoch ms or omitted.`,
         );
       }
-      byKey.delete(record.key);
       byKey.set(record.key, record);
     }
     if (byKey.size === 0) return;
-    const rows = [...byKey.values()];
+    // Rows are locked in key order, so concurrent batches sharing keys cannot deadlock.
+    const rows = [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     await this.run('upsert', async () => {
       await this.db.query(upsertSql(this.names), [
         rows.map((r) => r.key),
