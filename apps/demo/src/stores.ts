@@ -38,6 +38,8 @@ export interface CacheParts {
 export interface PartsOptions {
   /** Key prefix / table / collection suffix, so demo runs never collide with other data. */
   prefix?: string;
+  /** Drop the PostgreSQL table or Qdrant collection on close (throwaway runs and tests). */
+  temporary?: boolean;
 }
 
 /** Builds the exact store, vector store, embedder and model that `config` names. */
@@ -53,7 +55,12 @@ export async function createParts(
       : new MemoryExactStore();
   let vectorStore: VectorStore;
   try {
-    vectorStore = await createVectorStore(config, embedder.dimension, prefix);
+    vectorStore = await createVectorStore(
+      config,
+      embedder.dimension,
+      prefix,
+      options.temporary ?? false,
+    );
   } catch (error) {
     await exactStore.close();
     throw error;
@@ -113,6 +120,7 @@ async function createVectorStore(
   config: DemoConfig,
   dimension: number,
   prefix: string,
+  temporary: boolean,
 ): Promise<VectorStore> {
   switch (config.CACHE_VECTOR_STORE) {
     case 'lsh':
@@ -120,8 +128,12 @@ async function createVectorStore(
     case 'pglite':
       return openPgliteStore(dimension);
     case 'pgvector':
-      return openPostgresStore(config.DATABASE_URL as string, dimension, `${prefix}_vectors`);
+      return openPostgresStore(config.DATABASE_URL as string, dimension, `${prefix}_vectors`, {
+        dropOnClose: temporary,
+      });
     case 'qdrant':
-      return openQdrantStore(config.QDRANT_URL as string, dimension, `${prefix}_vectors`);
+      return openQdrantStore(config.QDRANT_URL as string, dimension, `${prefix}_vectors`, {
+        dropOnClose: temporary,
+      });
   }
 }

@@ -49,7 +49,7 @@ export async function runTour(): Promise<void> {
   const config = loadConfig();
   console.log('Semantic LLM cache — tour (offline by default: no servers, no keys, no network)\n');
   const started = performance.now();
-  const parts = await createParts(config, { prefix: runPrefix('tour') });
+  const parts = await createParts(config, { prefix: runPrefix('tour'), temporary: true });
   console.log(`Backends: ${parts.description}`);
   if (config.CACHE_MODEL === 'standin') {
     console.log(
@@ -71,6 +71,8 @@ export async function runTour(): Promise<void> {
     const workload = await loadBundledWorkload(DEFAULT_TOUR_WORKLOAD);
     await replayWorkload(cache, workload, model);
   } finally {
+    // The tour's entries are throwaway: leave nothing behind in a shared Redis.
+    await cache.clear();
     await cache.close();
   }
 }

@@ -26,7 +26,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border:1px solid #ddd;padding:5px 8px;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}
-.tables{display:grid;grid-template-columns:1fr 1fr;gap:16px}
+.tables{display:grid;grid-template-columns:1fr;gap:12px}
 .charts{display:grid;grid-template-columns:1fr 1fr;gap:20px}
 .chart{border:1px solid #e3e3e3;border-radius:6px;padding:10px;height:340px;position:relative}
 .wide{grid-column:1/3}
