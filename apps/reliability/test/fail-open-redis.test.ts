@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CacheError, StoreUnavailableError, TimeoutError } from '@cache/core';
+import { CacheError, type ChatModel, StoreUnavailableError, TimeoutError } from '@cache/core';
 import { LshVectorStore } from '@cache/lsh';
 import { RedisExactStore } from '@cache/redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -107,6 +107,38 @@ describeWithServer(
         await ensureUp();
       }
     }, 120_000);
+
+    it.each(['open', 'closed'] as const)(
+      'failMode %s: Redis dies while the model is answering; the caller still gets the answer, nothing is half-written',
+      async (failMode) => {
+        const exactStore = newStore();
+        const vectorStore = new LshVectorStore({ dimension: 64 });
+        const killer: ChatModel = {
+          id: 'killer',
+          async complete(request) {
+            // The lookups went through; Redis dies before the answer can be stored.
+            await redis.stop();
+            return { content: 'the answer', model: request.model, finishReason: 'stop' };
+          },
+        };
+        const { cache } = composeCache(exactStore, vectorStore, { failMode, model: killer });
+        try {
+          const q = `a question whose answer cannot be stored (${failMode})`;
+          const r = await cache.complete(ask(q));
+          expect(r.source).toBe('model');
+          expect(r.response.content).toBe('the answer');
+          expect(r.stored).toBe(false);
+          expect(r.failures).toContain('redis');
+          expect(cache.metrics().errors.redis).toBeGreaterThanOrEqual(1);
+          // The exact write failed first, so no vector points at a missing entry.
+          expect(vectorStore.size).toBe(0);
+        } finally {
+          await cache.close();
+          await ensureUp();
+        }
+      },
+      60_000,
+    );
 
     it("failMode 'closed' rejects with StoreUnavailableError while Redis is down, and works after the restart", async () => {
       const { cache, model } = composeCache(newStore(), new LshVectorStore({ dimension: 64 }), {
