@@ -1,0 +1,171 @@
+import type { DecisionWeights, GuardFeatures } from '@cache/core';
+import { describe, expect, it } from 'vitest';
+import {
+  type Candidate,
+  type CandidateRow,
+  calibrate,
+  fitWeights,
+  precisionRecallCurve,
+  replay,
+} from '../src/calibration.js';
+import { fitLogistic } from '../src/logistic.js';
+import { scoreOutcomes } from '../src/protocol-metrics.js';
+
+const zero: DecisionWeights = {
+  bias: 0,
+  similarity: 0,
+  extraMax: 0,
+  extraMin: 0,
+  overlap: 0,
+  oneSided: 0,
+  extraNouns: 0,
+};
+/** Score = sigmoid(20 × (similarity − 0.8)): ranks by similarity only. */
+const bySimilarity: DecisionWeights = { ...zero, bias: -16, similarity: 20 };
+
+function features(similarity: number, extraMax = 0): GuardFeatures {
+  return {
+    similarity,
+    extraMax,
+    extraMin: 0,
+    overlap: 1,
+    oneSided: 0,
+    extraNouns: 0,
+  };
+}
+
+function candidate(similarity: number, isOwn: boolean, conflicts = 0, extraMax = 0): Candidate {
+  return { isOwn, conflicts, features: features(similarity, extraMax) };
+}
+
+function row(isDuplicate: boolean, ...candidates: Candidate[]): CandidateRow {
+  return { isDuplicate, exact: false, exactIsOwn: false, candidates };
+}
+
+const base = { embedderId: 'test', provenance: 'test' };
+
+describe('scoreOutcomes', () => {
+  it('computes precision, recall, wrong-hit rate and hit rate as the protocol defines them', () => {
+    const m = scoreOutcomes([
+      { isDuplicate: true, hit: true, fromOwnQuestion: true },
+      { isDuplicate: true, hit: true, fromOwnQuestion: false },
+      { isDuplicate: true, hit: false, fromOwnQuestion: false },
+      { isDuplicate: false, hit: true, fromOwnQuestion: true },
+      { isDuplicate: false, hit: false, fromOwnQuestion: false },
+    ]);
+    expect(m.precision).toBeCloseTo(1 / 3, 10);
+    expect(m.recall).toBeCloseTo(1 / 3, 10);
+    expect(m.wrongHitRate).toBeCloseTo(1 / 2, 10);
+    expect(m.hitRate).toBeCloseTo(3 / 5, 10);
+    expect(m.rows).toBe(5);
+  });
+});
+
+describe('replay', () => {
+  const point = { ...base, weights: bySimilarity, minSimilarity: 0.7, threshold: 0.5 };
+
+  it('serves the first candidate that passes, in similarity order', () => {
+    // The best candidate is another question: a wrong hit even though the own one would pass.
+    const m = replay([row(true, candidate(0.95, false), candidate(0.9, true))], point);
+    expect(m.counts.hits).toBe(1);
+    expect(m.counts.correctHits).toBe(0);
+  });
+
+  it('skips candidates with conflicts, below the floor or below the threshold', () => {
+    const rows = [
+      row(true, candidate(0.95, false, 1), candidate(0.9, true)),
+      row(true, candidate(0.65, true)),
+      row(true, candidate(0.75, true)),
+    ];
+    const m = replay(rows, point);
+    expect(m.counts.hits).toBe(1);
+    expect(m.counts.correctHits).toBe(1);
+  });
+
+  it('counts exact hits whatever the guard says', () => {
+    const rows: CandidateRow[] = [
+      { isDuplicate: true, exact: true, exactIsOwn: true, candidates: [] },
+      { isDuplicate: false, exact: true, exactIsOwn: false, candidates: [] },
+    ];
+    const m = replay(rows, point);
+    expect(m.counts.hits).toBe(2);
+    expect(m.counts.correctHits).toBe(1);
+    expect(m.wrongHitRate).toBe(1);
+  });
+});
+
+describe('fitLogistic', () => {
+  it('learns the sign of a separating feature and is deterministic', () => {
+    const examples = Array.from({ length: 200 }, (_, i) => {
+      const x = i / 200;
+      return { x: [x, (i * 7) % 3], y: (x > 0.5 ? 1 : 0) as 0 | 1 };
+    });
+    const model = fitLogistic(examples);
+    expect(model.weights[0]).toBeGreaterThan(5);
+    expect(Math.abs(model.weights[1] as number)).toBeLessThan(1);
+    // The boundary sits near 0.5 in the raw feature's units.
+    expect(-model.bias / (model.weights[0] as number)).toBeCloseTo(0.5, 1);
+    expect(fitLogistic(examples)).toEqual(model);
+  });
+
+  it('rejects an empty training set', () => {
+    expect(() => fitLogistic([])).toThrow(RangeError);
+  });
+});
+
+describe('calibration', () => {
+  // Duplicates sit at similarity 0.80–0.99, non-duplicates at 0.70–0.89 with an extra word.
+  const rows: CandidateRow[] = [];
+  for (let i = 0; i < 40; i++) {
+    rows.push(row(true, candidate(0.8 + (i % 20) / 100, true)));
+    rows.push(row(false, candidate(0.7 + (i % 20) / 100, true, 0, 2)));
+  }
+
+  it('fits weights that penalize unshared words and reward similarity', () => {
+    const w = fitWeights(rows, 0.6);
+    expect(w.similarity).toBeGreaterThan(0);
+    expect(w.extraMax).toBeLessThan(0);
+  });
+
+  it('draws a curve whose recall grows as the threshold falls', () => {
+    const curve = precisionRecallCurve(rows, bySimilarity, 0.6, base);
+    expect(curve.length).toBeGreaterThan(3);
+    for (let i = 1; i < curve.length; i++) {
+      expect(curve[i]?.threshold).toBeLessThan(curve[i - 1]?.threshold as number);
+      expect(curve[i]?.metrics.recall).toBeGreaterThanOrEqual(
+        curve[i - 1]?.metrics.recall as number,
+      );
+    }
+  });
+
+  it('picks the highest recall that reaches the target precision', () => {
+    const result = calibrate(rows, {
+      embedderId: 'test',
+      targetPrecision: 0.95,
+      weights: bySimilarity,
+      floors: [0.6],
+    });
+    expect(result.reachedTarget).toBe(true);
+    expect(result.at.metrics.precision).toBeGreaterThanOrEqual(0.95);
+    for (const p of result.curve) {
+      if (p.metrics.precision >= 0.95) {
+        expect(p.metrics.recall).toBeLessThanOrEqual(result.at.metrics.recall);
+      }
+    }
+    // Only similarity ≥ 0.9 is free of non-duplicates: recall is that half of the duplicates.
+    expect(result.at.metrics.recall).toBeCloseTo(0.5, 1);
+    expect(replay(rows, result.point)).toEqual(result.at.metrics);
+  });
+
+  it('reports the most precise point when the target cannot be reached', () => {
+    const noisy = [row(true, candidate(0.9, true)), row(false, candidate(0.9, true))];
+    const result = calibrate(noisy, {
+      embedderId: 'test',
+      targetPrecision: 0.99,
+      weights: bySimilarity,
+      floors: [0.6],
+    });
+    expect(result.reachedTarget).toBe(false);
+    expect(result.at.metrics.precision).toBeCloseTo(0.5, 10);
+  });
+});
