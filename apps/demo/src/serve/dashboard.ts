@@ -17,11 +17,13 @@ table{border-collapse:collapse;margin-top:1.5rem;background:#fff}
 td,th{border:1px solid #ddd;padding:6px 12px;text-align:right}th{background:#f0f0f0}
 .bar{height:18px;background:#e8e8e8;border-radius:4px;overflow:hidden;display:flex;margin-top:1.5rem;max-width:700px}
 .bar span{display:block;height:100%}
+.legend{margin-top:6px;color:#555;font-size:13px}.legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px;border-radius:2px}
 </style></head><body>
 <h1>Semantic LLM cache</h1>
 <div class="sub">${escapeHtml(description)} · refreshed every 2 s · <span id="status">loading…</span></div>
 <div class="grid" id="cards"></div>
 <div class="bar" id="bar" title="answers by source"></div>
+<div class="legend" id="legend"></div>
 <table><thead><tr><th>source</th><th>answers</th><th>p50 ms</th><th>p99 ms</th></tr></thead><tbody id="lat"></tbody></table>
 <script>
 const colors={exact:'#2b8a3e',semantic:'#1971c2',model:'#e8590c',bypass:'#868e96'};
@@ -35,10 +37,12 @@ async function tick(){
       card('hit rate',(100*s.hitRate).toFixed(1)+' %'),card('exact hits',s.bySource.exact),
       card('semantic hits',s.bySource.semantic),card('model calls',s.modelCalls),
       card('bypassed',s.bySource.bypass),card('tokens saved',s.tokensSaved),
-      card('cost saved',s.costSaved.toFixed(4)),card('wrong hits reported',s.wrongHits),
+      card('cost saved','$'+s.costSaved.toFixed(6)),card('wrong hits reported',s.wrongHits),
       card('guard rejections',s.guardRejections),card('store errors',errors)].join('');
     document.getElementById('bar').innerHTML=Object.entries(s.bySource).map(([k,v])=>
       '<span title="'+k+': '+v+'" style="width:'+(100*v/total)+'%;background:'+colors[k]+'"></span>').join('');
+    document.getElementById('legend').innerHTML=Object.entries(s.bySource).map(([k,v])=>
+      '<i style="background:'+colors[k]+'"></i>'+k+' '+v).join('');
     document.getElementById('lat').innerHTML=Object.entries(s.latency).map(([k,l])=>
       '<tr><th>'+k+'</th><td>'+l.count+'</td><td>'+l.p50Ms.toFixed(2)+'</td><td>'+l.p99Ms.toFixed(2)+'</td></tr>').join('');
     document.getElementById('status').textContent='up '+s.uptimeSeconds+' s';
