@@ -9,6 +9,7 @@ import {
 } from '@cache/core';
 import { hammingLimit, popcount32, similarityFromHamming } from './bits.js';
 import { HadamardProjector } from './hadamard.js';
+import { HeadTable } from './head-table.js';
 import { type LshVectorStoreOptions, type ResolvedLshOptions, resolveOptions } from './options.js';
 import { Xoshiro128 } from './prng.js';
 
@@ -71,7 +72,7 @@ export class LshVectorStore implements VectorStore {
   private readonly tableCount: number;
   private readonly tableBits: Uint16Array;
   private readonly directHeads: Int32Array[] | undefined;
-  private readonly mapHeads: Map<number, number>[] | undefined;
+  private readonly hashedHeads: HeadTable[] | undefined;
 
   private capacity: number;
   private highWater = 0;
@@ -100,8 +101,10 @@ export class LshVectorStore implements VectorStore {
   private readonly querySketch: Uint32Array;
   private readonly query: Float64Array;
   private readonly lowPositions: Int32Array;
-  private readonly maskScores: Float64Array;
-  private readonly maskTaken: Uint8Array;
+  private readonly lowConfidence: Float64Array;
+  private readonly heapScore: Float64Array;
+  private readonly heapMask: Int32Array;
+  private heapSize = 0;
   private topSlots = new Int32Array(16);
   private topSims = new Float64Array(16);
   private found = 0;
@@ -133,7 +136,7 @@ export class LshVectorStore implements VectorStore {
         new Int32Array(2 ** o.planes).fill(EMPTY),
       );
     } else {
-      this.mapHeads = Array.from({ length: o.tables }, () => new Map<number, number>());
+      this.hashedHeads = Array.from({ length: o.tables }, () => new HeadTable());
     }
     this.capacity = Math.min(o.initialCapacity, o.maxEntries);
     this.vectors = new Float32Array(this.capacity * o.dimension);
@@ -148,10 +151,11 @@ export class LshVectorStore implements VectorStore {
     this.confidence = new Float64Array(o.poolBits);
     this.querySketch = new Uint32Array(this.words);
     this.query = new Float64Array(o.dimension);
-    const low = Math.min(o.planes, Math.max(o.probes - 1, 0), 8);
-    this.lowPositions = new Int32Array(Math.max(low, 1));
-    this.maskScores = new Float64Array(2 ** low);
-    this.maskTaken = new Uint8Array(2 ** low);
+    const low = Math.max(1, Math.min(o.planes, o.probes - 1));
+    this.lowPositions = new Int32Array(low);
+    this.lowConfidence = new Float64Array(low);
+    this.heapScore = new Float64Array(2 * o.probes + 2);
+    this.heapMask = new Int32Array(2 * o.probes + 2);
   }
 
   /** Number of records held (expired ones not yet purged included). */
@@ -260,7 +264,7 @@ export class LshVectorStore implements VectorStore {
     const vectorBytes = this.vectors.byteLength;
     let heads = 0;
     if (this.directHeads) for (const h of this.directHeads) heads += h.byteLength;
-    if (this.mapHeads) for (const m of this.mapHeads) heads += m.size * 16;
+    if (this.hashedHeads) for (const h of this.hashedHeads) heads += h.byteLength;
     const indexBytes =
       this.rows.byteLength +
       this.nextLink.byteLength +
@@ -321,39 +325,34 @@ export class LshVectorStore implements VectorStore {
 
     const probes = this.settings.probes;
     const low = this.lowPositions;
-    const scores = this.maskScores;
-    const taken = this.maskTaken;
+    const lowConf = this.lowConfidence;
     for (let t = 0; t < this.tableCount; t++) {
       const base = this.tableKey(t, this.querySketch, 0);
-      if (probes === 1) {
-        this.scanBucket(t, base, scopeId, k, minSimilarity, limit, now);
-        continue;
-      }
+      this.scanBucket(t, base, scopeId, k, minSimilarity, limit, now);
+      if (probes === 1) continue;
+      // Multi-probe: perturbation sets of the least-confident bits in increasing total
+      // |projection|, generated from a min-heap by "shift" and "expand" (Lv et al., 2007).
       const L = this.leastConfident(t);
-      const masks = 1 << L;
-      scores[0] = 0;
-      taken[0] = 0;
-      for (let m = 1; m < masks; m++) {
-        const lowest = 31 - Math.clz32(m & -m);
-        scores[m] =
-          (scores[m & (m - 1)] as number) +
-          (conf[this.tableBits[t * this.planes + (low[lowest] as number)] as number] as number);
-        taken[m] = 0;
-      }
-      const rounds = Math.min(probes, masks);
-      for (let p = 0; p < rounds; p++) {
-        let best = -1;
-        let bestScore = Number.POSITIVE_INFINITY;
-        for (let m = 0; m < masks; m++) {
-          if (taken[m] === 0 && (scores[m] as number) < bestScore) {
-            bestScore = scores[m] as number;
-            best = m;
-          }
-        }
-        taken[best] = 1;
+      this.heapSize = 0;
+      this.heapPush(1, lowConf[0] as number);
+      for (let p = 1; p < probes && this.heapSize > 0; p++) {
+        const set = this.heapMask[0] as number;
+        const score = this.heapScore[0] as number;
+        this.heapPop();
         let flip = 0;
-        for (let b = 0; b < L; b++) if ((best >>> b) & 1) flip |= 1 << (low[b] as number);
+        for (let rest = set; rest !== 0; rest &= rest - 1) {
+          flip |= 1 << (low[31 - Math.clz32(rest & -rest)] as number);
+        }
         this.scanBucket(t, (base ^ flip) >>> 0, scopeId, k, minSimilarity, limit, now);
+        const top = 31 - Math.clz32(set);
+        if (top + 1 < L) {
+          const next = lowConf[top + 1] as number;
+          this.heapPush(
+            (set ^ (1 << top)) | (1 << (top + 1)),
+            score - (lowConf[top] as number) + next,
+          );
+          this.heapPush(set | (1 << (top + 1)), score + next);
+        }
       }
     }
 
@@ -373,38 +372,69 @@ export class LshVectorStore implements VectorStore {
     return results;
   }
 
-  /** Fills lowPositions with the key positions of table t with the smallest |projection|; returns how many. */
+  /**
+   * Fills lowPositions/lowConfidence with the key positions of table t whose projections are
+   * closest to zero, in increasing |projection|; returns how many (min(planes, probes − 1)).
+   */
   private leastConfident(t: number): number {
-    const L = Math.min(this.lowPositions.length, this.settings.probes - 1, this.planes);
+    const L = this.lowPositions.length;
     const low = this.lowPositions;
+    const lowConf = this.lowConfidence;
     const conf = this.confidence;
+    const bits = this.tableBits;
     const off = t * this.planes;
     let count = 0;
     for (let j = 0; j < this.planes; j++) {
-      const c = conf[this.tableBits[off + j] as number] as number;
-      if (count < L) {
-        let i = count++;
-        while (
-          i > 0 &&
-          (conf[this.tableBits[off + (low[i - 1] as number)] as number] as number) > c
-        ) {
-          low[i] = low[i - 1] as number;
-          i--;
-        }
-        low[i] = j;
-      } else if (c < (conf[this.tableBits[off + (low[L - 1] as number)] as number] as number)) {
-        let i = L - 1;
-        while (
-          i > 0 &&
-          (conf[this.tableBits[off + (low[i - 1] as number)] as number] as number) > c
-        ) {
-          low[i] = low[i - 1] as number;
-          i--;
-        }
-        low[i] = j;
+      const c = conf[bits[off + j] as number] as number;
+      let i: number;
+      if (count < L) i = count++;
+      else if (c < (lowConf[L - 1] as number)) i = L - 1;
+      else continue;
+      while (i > 0 && (lowConf[i - 1] as number) > c) {
+        low[i] = low[i - 1] as number;
+        lowConf[i] = lowConf[i - 1] as number;
+        i--;
       }
+      low[i] = j;
+      lowConf[i] = c;
     }
     return L;
+  }
+
+  private heapPush(set: number, score: number): void {
+    const scores = this.heapScore;
+    const sets = this.heapMask;
+    let i = this.heapSize++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((scores[parent] as number) <= score) break;
+      scores[i] = scores[parent] as number;
+      sets[i] = sets[parent] as number;
+      i = parent;
+    }
+    scores[i] = score;
+    sets[i] = set;
+  }
+
+  private heapPop(): void {
+    const scores = this.heapScore;
+    const sets = this.heapMask;
+    const n = --this.heapSize;
+    if (n === 0) return;
+    const score = scores[n] as number;
+    const set = sets[n] as number;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && (scores[child + 1] as number) < (scores[child] as number)) child++;
+      if ((scores[child] as number) >= score) break;
+      scores[i] = scores[child] as number;
+      sets[i] = sets[child] as number;
+      i = child;
+    }
+    scores[i] = score;
+    sets[i] = set;
   }
 
   private scanBucket(
@@ -579,7 +609,7 @@ export class LshVectorStore implements VectorStore {
 
   private resetAll(): void {
     if (this.directHeads) for (const h of this.directHeads) h.fill(EMPTY);
-    if (this.mapHeads) for (const m of this.mapHeads) m.clear();
+    if (this.hashedHeads) for (const h of this.hashedHeads) h.clear();
     this.keyToSlot.clear();
     this.scopeToId.clear();
     this.scopeCounts.clear();
@@ -613,7 +643,7 @@ export class LshVectorStore implements VectorStore {
 
   private head(t: number, bucket: number): number {
     if (this.directHeads) return (this.directHeads[t] as Int32Array)[bucket] as number;
-    return (this.mapHeads as Map<number, number>[])[t]?.get(bucket) ?? EMPTY;
+    return ((this.hashedHeads as HeadTable[])[t] as HeadTable).get(bucket);
   }
 
   private setHead(t: number, bucket: number, slot: number): void {
@@ -621,9 +651,7 @@ export class LshVectorStore implements VectorStore {
       (this.directHeads[t] as Int32Array)[bucket] = slot;
       return;
     }
-    const heads = (this.mapHeads as Map<number, number>[])[t] as Map<number, number>;
-    if (slot === EMPTY) heads.delete(bucket);
-    else heads.set(bucket, slot);
+    ((this.hashedHeads as HeadTable[])[t] as HeadTable).set(bucket, slot);
   }
 
   private validateRecord(record: VectorRecord): void {

@@ -236,6 +236,29 @@ describe('search behaviour', () => {
     }
   });
 
+  it('probes exactly `probes` buckets per table, from a hashed head table above 16 planes', async () => {
+    const rng = new TestRandom(8);
+    for (const planes of [16, 20, 32]) {
+      const store = new LshVectorStore({ dimension: 64, planes, tables: 6, probes: 9 });
+      const records = Array.from({ length: 300 }, (_, i) => ({
+        key: key(`h${i}`),
+        scope,
+        vector: rng.unit(64),
+      }));
+      await store.upsert(records);
+      await store.delete(records.slice(0, 100).map((r) => r.key));
+      for (const r of records.slice(100, 130)) {
+        const same = Float32Array.from(r.vector, (x) => x * 2);
+        const [m] = await store.search(same, { scope, k: 1, minSimilarity: 0.9 });
+        expect(m?.key).toBe(r.key);
+        expect(store.lastSearch.buckets).toBe(6 * 9);
+      }
+      for (const r of records.slice(0, 10)) {
+        expect(await store.search(r.vector, { scope, k: 1, minSimilarity: 0.9 })).toEqual([]);
+      }
+    }
+  });
+
   it('accepts a huge k without sizing anything by it', async () => {
     const store = new LshVectorStore({ dimension: 8 });
     const v = new TestRandom(6).unit(8);
