@@ -176,6 +176,13 @@ describe('demo serve over HTTP', () => {
     const plain = await ask(prompt);
     expect(plain.headers.get('x-cache')).toBe('exact');
     expect(await answerOf(plain)).toBe(streamed.text);
+
+    const paraphrase = await ask("What's the capital of France?", { extra: { stream: true } });
+    expect(paraphrase.headers.get('x-cache')).toBe('semantic');
+    expect(Number(paraphrase.headers.get('x-cache-similarity'))).toBeGreaterThan(0.7);
+    const semantic = await readStream(paraphrase);
+    expect(semantic.done).toBe(true);
+    expect(semantic.text).toContain('What is the capital of France?');
   }, 60_000);
 
   it('removes an answer reported wrong and counts it', async () => {
@@ -243,7 +250,7 @@ describe('demo serve over HTTP', () => {
     // Totals of the walk above (the tests of this file run in order on one service).
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(counter(metrics, 'llm_cache_hits_total', '{source="exact"}')).toBe(7);
-    expect(counter(metrics, 'llm_cache_hits_total', '{source="semantic"}')).toBe(1);
+    expect(counter(metrics, 'llm_cache_hits_total', '{source="semantic"}')).toBe(2);
     expect(counter(metrics, 'llm_cache_requests_total', '{source="bypass"}')).toBe(1);
     expect(counter(metrics, 'llm_cache_misses_total')).toBe(12);
     expect(counter(metrics, 'llm_cache_http_errors_total', '{status="400"}')).toBe(4);

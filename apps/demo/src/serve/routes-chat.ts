@@ -110,7 +110,11 @@ async function streamAnswer(
       scope: stream.key ? scopeOfKey(stream.key) : undefined,
     }),
   });
-  const send = (data: unknown) => reply.raw.write(`data: ${JSON.stringify(data)}\n\n`);
+  // After a client disconnect the socket is gone: writing would only raise stream errors.
+  const open = () => !reply.raw.destroyed && !reply.raw.writableEnded;
+  const send = (data: unknown) => {
+    if (open()) reply.raw.write(`data: ${JSON.stringify(data)}\n\n`);
+  };
   let model = request.model;
   try {
     send(chunkObject(id, model, { role: 'assistant', content: '' }, null));
@@ -131,7 +135,7 @@ async function streamAnswer(
     req.log.error({ err: messageOf(error) }, 'stream failed after it started');
     send(errorBody(messageOf(error), mapping.type));
   }
-  reply.raw.end('data: [DONE]\n\n');
+  if (open()) reply.raw.end('data: [DONE]\n\n');
 }
 
 function cacheHeaders(
