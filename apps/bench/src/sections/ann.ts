@@ -4,13 +4,14 @@ import { type BenchContext, benchScope, put, sized } from '../context.js';
 import { makePlantedDataset, rowOf } from '../dataset.js';
 import { runHnswBaseline } from '../hnsw-baseline.js';
 import { sampleLatencies } from '../measure.js';
+import { heldBytes } from '../memory.js';
 import { recallOf, summarize } from '../stats.js';
 import { note, printTable } from '../table.js';
 import { runVectorStore } from '../vector-run.js';
 
 const MIN_SIMILARITY = 0.85;
 const K = 10;
-const HNSW_EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+const HNSW_EFS = [10, 16, 24, 32, 40, 48, 64, 80, 96, 128, 192, 256, 384, 512];
 
 /**
  * Section `ann`: LshVectorStore against the exact scan and hnswlib-node on random unit vectors
@@ -40,6 +41,7 @@ export async function annSection(ctx: BenchContext): Promise<void> {
   const bruteLatency = summarize(bruteSamples);
   const plantedCheck = recallOf(data.planted, truth);
 
+  const baseline = heldBytes();
   const store = new LshVectorStore({ dimension });
   const scope = benchScope('a');
   const lsh = await runVectorStore(store, source, data.queries, truth, {
@@ -49,6 +51,7 @@ export async function annSection(ctx: BenchContext): Promise<void> {
     batch: 1_000,
     warmup: 100,
     measureMemory: true,
+    memoryBaseline: baseline,
   });
   const own = store.memory();
   let candidates = 0;
