@@ -13,7 +13,8 @@ import {
 import { LshVectorStore } from '@cache/lsh';
 import { RedisExactStore } from '@cache/redis';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BACKENDS, type Backend, closeSharedDatabases } from './support/backends.js';
 import { BagOfWordsEmbedder } from './support/bag-of-words-embedder.js';
 import { figure } from './support/figures.js';
 import { ScopeBlindVectorStore } from './support/scope-blind-vector-store.js';
@@ -278,5 +279,31 @@ describeWithServer(
       expect(tally.crossScope).toBe(0);
       expect(tally.hits).toBeGreaterThan(1_000);
     }, 240_000);
+  },
+);
+
+const pgBackend = BACKENDS.find((b) => b.label === 'redis + pgvector (PostgreSQL)') as Backend;
+
+describeWithServer(
+  'scope isolation property on PostgreSQL + pgvector (REDIS_URL, DATABASE_URL)',
+  pgBackend.skip,
+  () => {
+    afterAll(closeSharedDatabases);
+    it('redis + pgvector: ≥10,000 random requests give zero cross-scope hits', async () => {
+      const b = await pgBackend.open();
+      try {
+        const tally = await runIsolation(
+          'redis + pgvector (PostgreSQL)',
+          b.exactStore,
+          b.vectorStore,
+        );
+        expect(tally.requests).toBeGreaterThanOrEqual(10_000);
+        expect(tally.crossScope).toBe(0);
+        expect(tally.hits).toBeGreaterThan(1_000);
+        expect(tally.semanticHits).toBeGreaterThan(100);
+      } finally {
+        await b.close();
+      }
+    }, 300_000);
   },
 );
