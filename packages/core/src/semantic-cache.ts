@@ -81,6 +81,9 @@ interface Outcome {
   stored: boolean;
 }
 
+/** Nothing a reader could see: empty, or only format characters (zero-width space, joiners, bidi marks) and whitespace. */
+const INVISIBLE_ONLY = /^[\p{Cf}\s]*$/u;
+
 type Attempt<T> = { ok: true; value: T } | { ok: false };
 
 /**
@@ -338,9 +341,9 @@ export class SemanticCache implements SemanticCacheApi {
     const metadata =
       options.metadata === undefined ? undefined : sanitizeMetadata(options.metadata);
     const prompt = normalizePrompt(raw, { caseFold: c.caseFold });
-    if (prompt === '') {
+    if (INVISIBLE_ONLY.test(prompt)) {
       throw new InvalidRequestError(
-        'the prompt (last user message) holds only control characters or whitespace; send the question to answer.',
+        'the prompt (last user message) holds only control characters, invisible formatting characters (such as zero-width spaces) or whitespace; send the question to answer.',
       );
     }
     const scope = scopeOf(request, {
