@@ -179,6 +179,12 @@ const CASES: HttpCase[] = [
     message: /control characters/,
   },
   {
+    name: 'zero-width spaces only',
+    body: good('\u200b\u200b'),
+    status: 400,
+    message: /invisible/,
+  },
+  {
     name: 'lone UTF-16 surrogate (escaped in JSON)',
     body: '{"model":"m","messages":[{"role":"user","content":"what is \\ud800 this"}]}',
     status: 400,
