@@ -78,6 +78,18 @@ const CASES: FuzzCase[] = [
     message: /whitespace/,
   },
   {
+    name: 'zero-width spaces only',
+    run: (c) => c.cache.complete(ask('\u200b\u200b\u200b')),
+    error: InvalidRequestError,
+    message: /invisible/,
+  },
+  {
+    name: 'joiners and bidi marks only',
+    run: (c) => c.cache.complete(ask('\u200d\u2060 \u200e\u202e')),
+    error: InvalidRequestError,
+    message: /invisible/,
+  },
+  {
     name: '5 MB prompt',
     run: (c) => c.cache.complete(ask('x'.repeat(5 * 1024 * 1024))),
     error: InvalidRequestError,
