@@ -31,6 +31,13 @@ export interface LshVectorStoreOptions {
    */
   probes?: number;
   /**
+   * Default true: searches below cosine 0.85 probe more buckets per table than `probes`
+   * (×4 per 0.85 extra expected differing key bits, at most 64), since pairs at a lower
+   * cosine differ in more bits; at 0.75 with 16 planes that is 16 probes. False always probes
+   * exactly `probes`.
+   */
+  adaptiveProbes?: boolean;
+  /**
    * Size of the hyperplane pool, a multiple of 32 ≥ `planes`: every entry keeps this many sign
    * bits as its sketch, the tables draw their key bits from it, and candidates are pre-filtered
    * by the sketch's Hamming distance before the exact cosine. Default 256 (32 bytes per entry).
@@ -70,6 +77,7 @@ const VALID = [
   'planes',
   'tables',
   'probes',
+  'adaptiveProbes',
   'poolBits',
   'verify',
   'hammingSigma',
@@ -98,6 +106,7 @@ export function resolveOptions(options: LshVectorStoreOptions): ResolvedLshOptio
     planes: options.planes ?? 16,
     tables: options.tables ?? 32,
     probes: options.probes ?? 4,
+    adaptiveProbes: options.adaptiveProbes ?? true,
     poolBits: options.poolBits ?? 256,
     verify: options.verify ?? true,
     hammingSigma: options.hammingSigma ?? 5,
@@ -118,6 +127,11 @@ export function resolveOptions(options: LshVectorStoreOptions): ResolvedLshOptio
   }
   integer('maxEntries', resolved.maxEntries, 1, 2 ** 26);
   integer('initialCapacity', resolved.initialCapacity, 1, 2 ** 26);
+  if (typeof resolved.adaptiveProbes !== 'boolean') {
+    throw new InvalidOptionError(
+      `LshVectorStore: adaptiveProbes must be true or false; got ${String(resolved.adaptiveProbes)}.`,
+    );
+  }
   if (typeof resolved.verify !== 'boolean') {
     throw new InvalidOptionError(
       `LshVectorStore: verify must be true or false; got ${String(resolved.verify)}.`,

@@ -18,7 +18,7 @@ describe('options', () => {
       InvalidOptionError,
     );
     expect(() => new LshVectorStore({ dimension: 8, plane: 16 } as never)).toThrow(
-      /unknown option "plane".*dimension, seed, planes, tables, probes, poolBits, verify/,
+      /unknown option "plane".*dimension, seed, planes, tables, probes, adaptiveProbes, poolBits, verify/,
     );
   });
 
@@ -34,6 +34,7 @@ describe('options', () => {
     { dimension: 8, poolBits: 32, planes: 33 },
     { dimension: 8, maxEntries: 0 },
     { dimension: 8, verify: 'yes' },
+    { dimension: 8, adaptiveProbes: 1 },
     { dimension: 8, hammingSigma: -1 },
     { dimension: 8, seed: 0.5 },
     { dimension: 8, now: 5 },
@@ -47,6 +48,7 @@ describe('options', () => {
       planes: 16,
       tables: 32,
       probes: 4,
+      adaptiveProbes: true,
       poolBits: 256,
       verify: true,
       hammingSigma: 5,
@@ -257,6 +259,25 @@ describe('search behaviour', () => {
         expect(await store.search(r.vector, { scope, k: 1, minSimilarity: 0.9 })).toEqual([]);
       }
     }
+  });
+
+  it('probes more buckets below cosine 0.85 unless adaptiveProbes is off', async () => {
+    const v = new TestRandom(12).unit(32);
+    const adaptive = new LshVectorStore({ dimension: 32, tables: 4 });
+    const fixed = new LshVectorStore({ dimension: 32, tables: 4, adaptiveProbes: false });
+    for (const store of [adaptive, fixed])
+      await store.upsert([{ key: key('x'), scope, vector: v }]);
+    const probesAt = async (store: LshVectorStore, minSimilarity: number) => {
+      await store.search(v, { scope, k: 1, minSimilarity });
+      return store.lastSearch.probes;
+    };
+    expect(await probesAt(adaptive, 0.9)).toBe(4);
+    expect(await probesAt(adaptive, 0.85)).toBe(4);
+    expect(await probesAt(adaptive, 0.75)).toBeGreaterThanOrEqual(16);
+    expect(await probesAt(adaptive, 0.75)).toBeLessThan(await probesAt(adaptive, 0.6));
+    expect(await probesAt(adaptive, -1)).toBe(64);
+    expect(await probesAt(fixed, 0.5)).toBe(4);
+    expect(fixed.lastSearch.buckets).toBe(16);
   });
 
   it('accepts a huge k without sizing anything by it', async () => {
