@@ -5,7 +5,7 @@ export default defineConfig({
     // The fault suites start, kill and pause their own servers: one file at a time keeps
     // them from starving each other on a 2-core machine.
     fileParallelism: false,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
   },
 });
