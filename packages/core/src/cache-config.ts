@@ -1,5 +1,6 @@
 import type { FailMode, SemanticCacheOptions, TtlRule } from './cache-options.js';
 import { DimensionMismatchError, InvalidOptionError } from './errors.js';
+import { createDefaultGuard, operatingPointFor } from './guard/index.js';
 import {
   assertValidTtl,
   assertValidTtlRules,
@@ -179,16 +180,35 @@ export function resolveCacheConfig(options: SemanticCacheOptions): ResolvedCache
     assertKnownKeys(o.cost, ['promptTokenCost', 'completionTokenCost'], 'cost');
   }
   const ttlRules = o.ttlRules ?? DEFAULT_TTL_RULES;
+  const minSimilarity = num(
+    o.minSimilarity,
+    'minSimilarity',
+    o.guard === undefined && o.embedder !== undefined
+      ? operatingPointFor(String(o.embedder.id)).minSimilarity
+      : DEFAULT_MIN_SIMILARITY,
+    -1,
+    1,
+    false,
+  );
   assertValidTtlRules(ttlRules);
   return {
     exactStore: o.exactStore,
     vectorStore: o.vectorStore,
     embedder: o.embedder,
     model: o.model,
-    guard: o.guard,
+    // No guard given: the answer-quality guard at the embedder's calibrated operating point,
+    // with the caller's minSimilarity as its floor when one was given.
+    guard:
+      o.guard ??
+      (o.embedder === undefined
+        ? undefined
+        : createDefaultGuard(
+            String(o.embedder.id),
+            o.minSimilarity === undefined ? {} : { minSimilarity },
+          )),
     namespace: str(o.namespace, 'namespace', 'default'),
     version: str(o.version, 'version', '1'),
-    minSimilarity: num(o.minSimilarity, 'minSimilarity', DEFAULT_MIN_SIMILARITY, -1, 1, false),
+    minSimilarity,
     k: num(o.k, 'k', DEFAULT_K, 1, 100, true),
     ttlMs,
     slidingTtl: o.slidingTtl ?? false,

@@ -63,13 +63,21 @@ export interface SemanticCacheOptions {
   embedder?: Embedder;
   /** Called on a miss by `complete` and `stream`; `lookup`/`store` work without it. */
   model?: ChatModel;
-  /** Judges semantic candidates; without one, the similarity threshold alone decides. */
+  /**
+   * Judges semantic candidates. Default: `createDefaultGuard(embedder.id)`, the answer-quality
+   * guard at the embedder's calibrated operating point (a conservative one for embedders
+   * without a calibrated point). Pass a guard that always accepts for the threshold alone.
+   */
   guard?: HitGuard;
   /** Namespace hashed into every scope (a request's `namespace` overrides it). Default `default`. */
   namespace?: string;
   /** Cache version hashed into every scope; bump it to invalidate everything. Default `1`. */
   version?: string;
-  /** Cosine similarity a semantic candidate must reach, in [-1, 1]. Default 0.9. */
+  /**
+   * Cosine similarity a semantic candidate must reach, in [-1, 1]. Default: with the default
+   * guard, its operating point's floor (`operatingPointFor(embedder.id).minSimilarity`: 0.775
+   * for `local/use-lite@512`, 0.95 for uncalibrated embedders); with your own guard, 0.9.
+   */
   minSimilarity?: number;
   /** Semantic candidates fetched per lookup (positive integer). Default 5. */
   k?: number;

@@ -64,8 +64,10 @@ describe('semantic layer', () => {
     ).toBe('model');
   });
 
-  it('works with no guard (threshold only) and applies a guard when given', async () => {
-    const unguarded = setup().cache;
+  it('works with an accept-all guard (threshold only) and applies a guard when given', async () => {
+    const unguarded = setup({
+      guard: { id: 'accept-all', judge: () => ({ accept: true, reasons: [] }) },
+    }).cache;
     await unguarded.complete(ask('how many legs does a spider have 8'));
     expect((await unguarded.complete(ask('how many legs does a spider have 6'))).source).toBe(
       'semantic',

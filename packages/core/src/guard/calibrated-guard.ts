@@ -103,7 +103,18 @@ export class CalibratedGuard implements HitGuard {
 /**
  * The guard a cache uses when the caller gives none: hard conflict checks plus the calibrated
  * operating point of `embedderId` (a conservative default for embedders without one).
+ * `minSimilarity` replaces the point's similarity floor (a cache passes its own explicit
+ * `minSimilarity`, so the caller's threshold is the one that holds).
  */
-export function createDefaultGuard(embedderId: string): CalibratedGuard {
-  return new CalibratedGuard({ operatingPoint: operatingPointFor(embedderId) });
+export function createDefaultGuard(
+  embedderId: string,
+  overrides: { minSimilarity?: number } = {},
+): CalibratedGuard {
+  const point = operatingPointFor(embedderId);
+  return new CalibratedGuard({
+    operatingPoint:
+      overrides.minSimilarity === undefined
+        ? point
+        : { ...point, minSimilarity: overrides.minSimilarity },
+  });
 }
