@@ -79,10 +79,13 @@ function program(): Command {
     )
     .option(
       '--cache-dir <dir>',
-      'folder keeping embeddings of the evaluation texts between runs',
+      'folder keeping embeddings of the evaluation texts and built PGlite databases between runs',
       DEFAULT_CACHE_DIR,
     )
-    .option('--no-cache-dir', 'embed the evaluation texts afresh every run')
+    .option(
+      '--no-cache-dir',
+      'embed the evaluation texts and build PGlite databases afresh every run',
+    )
     .option('--hnsw-m <n>', 'hnswlib graph degree M', integer, 32)
     .option('--hnsw-ef-construction <n>', 'hnswlib efConstruction', integer, 64);
 }

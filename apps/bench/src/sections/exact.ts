@@ -2,7 +2,7 @@ import { type ChatRequest, SemanticCache, StandInChatModel } from '@cache/core';
 import { RedisExactStore, redisKeyOf } from '@cache/redis';
 import { type BenchContext, put, sized } from '../context.js';
 import { interleave } from '../measure.js';
-import { summarize } from '../stats.js';
+import { quantile, summarize } from '../stats.js';
 import { note, printTable } from '../table.js';
 
 /**
@@ -60,10 +60,19 @@ export async function exactSection(ctx: BenchContext): Promise<void> {
       await cache.complete(request);
       await cache.lookup(request);
     }
+    const policyMs: number[] = [];
+    const exactMs: number[] = [];
     const pooled = await interleave(
       [
         { name: 'raw ioredis GET', fn: () => client.get(redisKey) },
-        { name: 'SemanticCache.complete (exact hit)', fn: () => cache.complete(request) },
+        {
+          name: 'SemanticCache.complete (exact hit)',
+          fn: async () => {
+            const r = await cache.complete(request);
+            policyMs.push(r.timings.policyMs ?? Number.NaN);
+            exactMs.push(r.timings.exactMs ?? Number.NaN);
+          },
+        },
         { name: 'SemanticCache.lookup (exact hit)', fn: () => cache.lookup(request) },
       ],
       total,
@@ -88,8 +97,13 @@ export async function exactSection(ctx: BenchContext): Promise<void> {
         ],
       ],
     );
+    const policyP50 = quantile(policyMs, 0.5) * 1000;
+    const exactP50 = quantile(exactMs, 0.5) * 1000;
     note(
-      `goal exactHitOverRawGet ≤ 1.3: ${ratio <= 1.3 ? 'holds' : 'FAILS'} (${ratio.toFixed(3)}); cache-side step timings of the last hit: ${JSON.stringify(check.timings)}`,
+      `steps the cache reports for those hits (p50): policy, validation and hashing ${policyP50.toFixed(1)} µs; exact-store get ${exactP50.toFixed(1)} µs`,
+    );
+    note(
+      `goal exactHitOverRawGet ≤ 1.3: ${ratio <= 1.3 ? 'holds' : 'FAILS'} (${ratio.toFixed(3)})`,
     );
     put(ctx.report, 'exactHitOverRawGet', ratio);
     put(ctx.report, 'exact', {
@@ -99,6 +113,7 @@ export async function exactSection(ctx: BenchContext): Promise<void> {
       completeHit: hitFig,
       lookupHit: lookupFig,
       lookupOverRawGet: lookupFig.p50Us / rawFig.p50Us,
+      completeStepsP50Us: { policy: policyP50, exactStore: exactP50 },
     });
   } finally {
     await cache.clear();
