@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type Backend, closeSharedDatabases } from './support/backends.js';
 import { BagOfWordsEmbedder } from './support/bag-of-words-embedder.js';
+import { ACCEPT_ALL } from './support/compose.js';
 import { figure } from './support/figures.js';
 import { ScopeBlindVectorStore } from './support/scope-blind-vector-store.js';
 import { describeWithServer, envSkipReason } from './support/server-gate.js';
@@ -171,6 +172,9 @@ async function runIsolation(
     vectorStore,
     embedder,
     model,
+    // Every candidate above the threshold is served: only the scope filter stands between
+    // scopes.
+    guard: ACCEPT_ALL,
     // A fresh version per suite keeps this run's scopes apart from any earlier run on a shared server.
     version: `isolation-${randomBytes(6).toString('hex')}`,
     minSimilarity: 0.9,

@@ -1,11 +1,22 @@
 import {
   type ExactStore,
+  type HitGuard,
   SemanticCache,
   type SemanticCacheOptions,
   StandInChatModel,
   type VectorStore,
 } from '@cache/core';
 import { BagOfWordsEmbedder } from './bag-of-words-embedder.js';
+
+/**
+ * A guard that accepts every candidate above the threshold. The tests here judge the stores and
+ * the cache's plumbing, not answer quality: without it the default answer-quality guard would
+ * reject the reordered-word paraphrases they use as semantic hits.
+ */
+export const ACCEPT_ALL: HitGuard = {
+  id: 'accept-all',
+  judge: () => ({ accept: true, reasons: [] }),
+};
 
 /** What `composeCache` builds: the cache and the parts a test inspects. */
 export interface Composed {
@@ -32,6 +43,7 @@ export function composeCache(
     exactStore,
     ...(vectorStore === undefined ? {} : { vectorStore, embedder }),
     model,
+    guard: ACCEPT_ALL,
     minSimilarity: 0.9,
     ttlRules: [],
     onError: (error, where) => failures.push({ where, error }),
