@@ -1,6 +1,7 @@
-import { InvalidOptionError } from '@cache/core';
+import { InvalidOptionError } from './errors.js';
+import { sleep } from './sleep.js';
 
-/** How calls to the API are retried on rate limits (429), overload (5xx) and network errors. */
+/** How adapters retry calls to an HTTP API on rate limits (429), overload (5xx) and network errors. */
 export interface RetryOptions {
   /** Retries after the first attempt (0 disables retrying). Default 3. */
   maxRetries?: number;
@@ -147,22 +148,4 @@ export async function withRetries<T>(
       await sleep(delayMs, signal);
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidOptionError, InvalidRequestError } from './errors.js';
+import { sleep } from './sleep.js';
 import type {
   CallOptions,
   ChatChunk,
@@ -130,20 +131,4 @@ function answerFor(request: ChatRequest, prompt: string): ChatResponse {
 
 function hash32(text: string): number {
   return createHash('sha256').update(text, 'utf8').digest().readUInt32BE(0);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  signal?.throwIfAborted();
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -10,4 +10,3 @@ export {
   type OllamaEmbedderStats,
 } from './ollama-embedder.js';
 export { DEFAULT_OLLAMA_URL } from './ollama-http.js';
-export { type RetryInfo, type RetryOptions, retryAfterMs } from './retry.js';

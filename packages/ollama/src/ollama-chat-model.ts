@@ -6,7 +6,11 @@ import {
   type ChatResponse,
   InvalidOptionError,
   InvalidRequestError,
+  type RetryOptions,
+  type RetryPolicy,
+  retryPolicy,
   type TokenUsage,
+  withRetries,
 } from '@cache/core';
 import { lines } from './ndjson.js';
 import {
@@ -17,7 +21,6 @@ import {
   postJson,
   toCacheError,
 } from './ollama-http.js';
-import { type RetryOptions, type RetryPolicy, retryPolicy, withRetries } from './retry.js';
 
 /** Options of {@link OllamaChatModel}. */
 export interface OllamaChatModelOptions extends RetryOptions {

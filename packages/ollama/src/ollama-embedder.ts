@@ -5,6 +5,10 @@ import {
   type Embedder,
   InvalidOptionError,
   InvalidRequestError,
+  type RetryOptions,
+  type RetryPolicy,
+  retryPolicy,
+  withRetries,
 } from '@cache/core';
 import {
   judgeOllamaError,
@@ -14,7 +18,6 @@ import {
   postJson,
   toCacheError,
 } from './ollama-http.js';
-import { type RetryOptions, type RetryPolicy, retryPolicy, withRetries } from './retry.js';
 
 /** Output length of common Ollama embedding models (tag stripped). */
 export const OLLAMA_EMBEDDING_DIMENSIONS: Readonly<Record<string, number>> = {

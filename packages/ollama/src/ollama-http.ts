@@ -1,6 +1,5 @@
-import { CacheError, EmbedderError, ModelError } from '@cache/core';
-import type { FailureVerdict } from './retry.js';
-import { RetryAfterTooLongError } from './retry.js';
+import type { FailureVerdict } from '@cache/core';
+import { CacheError, EmbedderError, ModelError, RetryAfterTooLongError } from '@cache/core';
 
 /** Default address of a local Ollama server. */
 export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';

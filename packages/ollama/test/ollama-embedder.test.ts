@@ -1,3 +1,4 @@
+import type { RetryInfo } from '@cache/core';
 import {
   cosineSimilarity,
   EmbedderError,
@@ -5,7 +6,7 @@ import {
   InvalidRequestError,
 } from '@cache/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OllamaEmbedder, type OllamaEmbedderOptions, type RetryInfo } from '../src/index.js';
+import { OllamaEmbedder, type OllamaEmbedderOptions } from '../src/index.js';
 import { FakeOllama } from './fake-ollama.js';
 
 const EMBED = '/api/embed';

@@ -15,5 +15,4 @@ export {
   type OpenAIEmbedderStats,
 } from './openai-embedder.js';
 export { judgeOpenAIError } from './openai-errors.js';
-export { type RetryInfo, type RetryOptions, retryAfterMs } from './retry.js';
 export { type CacheInfo, cacheInfo, type WithCacheOptions, withCache } from './with-cache.js';

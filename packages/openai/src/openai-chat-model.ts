@@ -6,7 +6,11 @@ import {
   type ChatResponse,
   InvalidRequestError,
   ModelError,
+  type RetryOptions,
+  type RetryPolicy,
+  retryPolicy,
   type TokenUsage,
+  withRetries,
 } from '@cache/core';
 import OpenAI from 'openai';
 import type {
@@ -15,7 +19,6 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import { judgeOpenAIError, toCacheError } from './openai-errors.js';
-import { type RetryOptions, type RetryPolicy, retryPolicy, withRetries } from './retry.js';
 
 /** Options of {@link OpenAIChatModel}. */
 export interface OpenAIChatModelOptions extends RetryOptions {

@@ -6,10 +6,13 @@ import {
   EmbedderError,
   InvalidOptionError,
   InvalidRequestError,
+  type RetryOptions,
+  type RetryPolicy,
+  retryPolicy,
+  withRetries,
 } from '@cache/core';
 import OpenAI from 'openai';
 import { judgeOpenAIError, toCacheError } from './openai-errors.js';
-import { type RetryOptions, type RetryPolicy, retryPolicy, withRetries } from './retry.js';
 
 /** Native output length of OpenAI's embedding models. */
 export const OPENAI_EMBEDDING_DIMENSIONS: Readonly<Record<string, number>> = {

@@ -1,6 +1,11 @@
-import { CacheError, EmbedderError, ModelError } from '@cache/core';
+import {
+  CacheError,
+  EmbedderError,
+  type FailureVerdict,
+  ModelError,
+  RetryAfterTooLongError,
+} from '@cache/core';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
-import { type FailureVerdict, RetryAfterTooLongError } from './retry.js';
 
 /**
  * Whether a failed SDK call is worth retrying, the way the SDK itself decides: the server's

@@ -1,3 +1,4 @@
+import type { RetryInfo } from '@cache/core';
 import {
   cosineSimilarity,
   EmbedderError,
@@ -5,7 +6,7 @@ import {
   InvalidRequestError,
 } from '@cache/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OpenAIEmbedder, type OpenAIEmbedderOptions, type RetryInfo } from '../src/index.js';
+import { OpenAIEmbedder, type OpenAIEmbedderOptions } from '../src/index.js';
 import { FAKE_API_KEY, FakeOpenAI } from './fake-openai.js';
 
 const EMBED = '/v1/embeddings';
