@@ -1,3 +1,4 @@
+import { describeWithServer } from '@cache/conformance';
 import {
   type CacheEntry,
   type ExactStore,
@@ -8,7 +9,6 @@ import { afterAll, expect, it } from 'vitest';
 import { BACKENDS, closeSharedDatabases, DIMENSION } from './support/backends.js';
 import { BagOfWordsEmbedder } from './support/bag-of-words-embedder.js';
 import { ask, composeCache } from './support/compose.js';
-import { describeWithServer } from './support/server-gate.js';
 
 afterAll(closeSharedDatabases);
 

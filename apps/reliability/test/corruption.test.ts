@@ -1,10 +1,10 @@
+import { describeWithServer } from '@cache/conformance';
 import type { PgVectorStore } from '@cache/pgvector';
 import { RedisExactStore, redisKeyOf } from '@cache/redis';
 import { afterAll, expect, it } from 'vitest';
 import { BACKENDS, closeSharedDatabases } from './support/backends.js';
 import { ask, composeCache } from './support/compose.js';
 import { figure } from './support/figures.js';
-import { describeWithServer } from './support/server-gate.js';
 
 afterAll(closeSharedDatabases);
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { describeWithServer } from '@cache/conformance';
 import { CacheError, StoreUnavailableError, TimeoutError } from '@cache/core';
 import { PgVectorStore } from '@cache/pgvector';
 import { RedisExactStore } from '@cache/redis';
@@ -12,7 +13,6 @@ import {
   startPrivatePostgres,
   startPrivateRedis,
 } from './support/private-servers.js';
-import { describeWithServer } from './support/server-gate.js';
 
 const OUTAGE_REQUESTS = 120;
 

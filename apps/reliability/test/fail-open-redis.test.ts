@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { describeWithServer } from '@cache/conformance';
 import { CacheError, type ChatModel, StoreUnavailableError, TimeoutError } from '@cache/core';
 import { LshVectorStore } from '@cache/lsh';
 import { RedisExactStore } from '@cache/redis';
@@ -11,7 +12,6 @@ import {
   redisCli,
   startPrivateRedis,
 } from './support/private-servers.js';
-import { describeWithServer } from './support/server-gate.js';
 
 const OUTAGE_REQUESTS = 120;
 

@@ -1,3 +1,4 @@
+import { describeWithServer } from '@cache/conformance';
 import {
   type CacheEntry,
   CacheError,
@@ -13,7 +14,6 @@ import { BACKENDS, closeSharedDatabases, DIMENSION, type OpenBackend } from './s
 import { BagOfWordsEmbedder } from './support/bag-of-words-embedder.js';
 import { ask } from './support/compose.js';
 import { figure } from './support/figures.js';
-import { describeWithServer } from './support/server-gate.js';
 
 afterAll(closeSharedDatabases);
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { describeWithServer } from '@cache/conformance';
 import {
   type ChatMessage,
   type ChatModel,
@@ -19,7 +20,7 @@ import { BagOfWordsEmbedder } from './support/bag-of-words-embedder.js';
 import { ACCEPT_ALL } from './support/compose.js';
 import { figure } from './support/figures.js';
 import { ScopeBlindVectorStore } from './support/scope-blind-vector-store.js';
-import { describeWithServer, envSkipReason } from './support/server-gate.js';
+import { envSkipReason } from './support/server-gate.js';
 
 /** Requests per fast-check run; runs × this ≥ 10,000. */
 const BATCH = 500;

@@ -1,3 +1,4 @@
+import { describeWithServer } from '@cache/conformance';
 import {
   type ChatModel,
   type ChatRequest,
@@ -11,7 +12,6 @@ import { BACKENDS, closeSharedDatabases } from './support/backends.js';
 import { BagOfWordsEmbedder } from './support/bag-of-words-embedder.js';
 import { ask } from './support/compose.js';
 import { figure } from './support/figures.js';
-import { describeWithServer } from './support/server-gate.js';
 
 afterAll(closeSharedDatabases);
 

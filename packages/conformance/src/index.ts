@@ -9,5 +9,6 @@ export type {
   SuiteOptions,
   VectorStoreSuiteOptions,
 } from './options.js';
+export { describeWithServer } from './server-gate.js';
 export { keyIn, makeEntry, randomScope, TestRandom } from './test-data.js';
 export { vectorStoreSuite } from './vector-store-suite.js';

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { keyIn, randomScope, TestRandom } from '@cache/conformance';
+import { describeWithServer, keyIn, randomScope, TestRandom } from '@cache/conformance';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PgVectorStore, searchSql, tableNames } from '../src/index.js';
-import { describeWithServer } from './support/server-gate.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 

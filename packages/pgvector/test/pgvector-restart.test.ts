@@ -1,9 +1,9 @@
-import { keyIn, randomScope, TestRandom } from '@cache/conformance';
+import { describeWithServer, keyIn, randomScope, TestRandom } from '@cache/conformance';
 import { StoreUnavailableError } from '@cache/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PgVectorStore, VectorExtensionMissingError } from '../src/index.js';
 import { type PrivatePostgres, startPrivatePostgres } from './support/private-postgres.js';
-import { describeWithServer, privatePostgresSkipReason } from './support/server-gate.js';
+import { privatePostgresSkipReason } from './support/server-gate.js';
 
 describeWithServer(
   'PgVectorStore on a private PostgreSQL that restarts',

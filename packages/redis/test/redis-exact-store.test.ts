@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { keyIn, makeEntry, randomScope } from '@cache/conformance';
+import { describeWithServer, keyIn, makeEntry, randomScope } from '@cache/conformance';
 import {
   ClosedError,
   CorruptEntryError,
@@ -17,7 +17,7 @@ import {
   redisKeyOf,
 } from '../src/index.js';
 import { freePort, startPrivateCluster } from './support/private-redis.js';
-import { describeWithServer, privateRedisSkipReason } from './support/server-gate.js';
+import { privateRedisSkipReason } from './support/server-gate.js';
 
 const url = process.env.REDIS_URL;
 

@@ -1,9 +1,9 @@
-import { keyIn, makeEntry, randomScope } from '@cache/conformance';
+import { describeWithServer, keyIn, makeEntry, randomScope } from '@cache/conformance';
 import { StoreUnavailableError } from '@cache/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RedisExactStore } from '../src/index.js';
 import { type PrivateRedis, startPrivateRedis } from './support/private-redis.js';
-import { describeWithServer, privateRedisSkipReason } from './support/server-gate.js';
+import { privateRedisSkipReason } from './support/server-gate.js';
 
 describeWithServer('RedisExactStore across a Redis restart', privateRedisSkipReason(), () => {
   let server: PrivateRedis;

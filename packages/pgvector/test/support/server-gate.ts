@@ -1,30 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
-
-/**
- * `describe(title, body)` when `skipReason` is undefined. Otherwise the suite is skipped, except
- * under `CACHE_REQUIRE_SERVERS=1`, where it becomes one failing test: CI cannot pass without its
- * servers.
- */
-export function describeWithServer(
-  title: string,
-  skipReason: string | undefined,
-  body: () => void,
-): void {
-  if (skipReason === undefined) {
-    describe(title, body);
-  } else if (process.env.CACHE_REQUIRE_SERVERS === '1') {
-    describe(title, () => {
-      it('has its server (CACHE_REQUIRE_SERVERS=1)', () => {
-        throw new Error(`${title}: ${skipReason}, but CACHE_REQUIRE_SERVERS=1 requires it to run.`);
-      });
-    });
-  } else {
-    describe.skip(`${title} (skipped: ${skipReason})`, body);
-  }
-}
 
 /** The PostgreSQL bin directory: `PG_BINDIR`, else `pg_config --bindir`, else undefined. */
 export function postgresBinDir(): string | undefined {

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { describe, it } from 'vitest';
 
 /** True when `command` is found on PATH. */
 export function onPath(command: string): boolean {
@@ -8,29 +7,6 @@ export function onPath(command: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * `describe(title, body)` when `skipReason` is undefined. Otherwise the suite is skipped, except
- * under `CACHE_REQUIRE_SERVERS=1`, where it becomes one failing test: CI cannot pass without its
- * servers.
- */
-export function describeWithServer(
-  title: string,
-  skipReason: string | undefined,
-  body: () => void,
-): void {
-  if (skipReason === undefined) {
-    describe(title, body);
-  } else if (process.env.CACHE_REQUIRE_SERVERS === '1') {
-    describe(title, () => {
-      it('has its server (CACHE_REQUIRE_SERVERS=1)', () => {
-        throw new Error(`${title}: ${skipReason}, but CACHE_REQUIRE_SERVERS=1 requires it to run.`);
-      });
-    });
-  } else {
-    describe.skip(`${title} (skipped: ${skipReason})`, body);
   }
 }
 
