@@ -17,6 +17,21 @@ export const NEGATION_WORDS: ReadonlySet<string> = new Set([
   'cannot',
   'without',
   'unable',
+  // Contractions typed without the apostrophe stay single tokens.
+  'cant',
+  'dont',
+  'doesnt',
+  'didnt',
+  'isnt',
+  'arent',
+  'wasnt',
+  'werent',
+  'wont',
+  'wouldnt',
+  'shouldnt',
+  'couldnt',
+  'havent',
+  'hasnt',
 ]);
 
 /** Pairs of words whose swap flips the answer. Each pair is checked both ways. */

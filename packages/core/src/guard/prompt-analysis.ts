@@ -65,7 +65,10 @@ export function analyzePrompt(text: string): PromptAnalysis {
   const doc = engine.readDoc(text);
   const values = doc.tokens().out(its.value) as string[];
   // The typings omit the model addons lemma needs; the English model has them.
-  const lemmas = (doc.tokens().out(its.lemma as never) as string[]).map((l) => l.toLowerCase());
+  // Some tokens (odd Unicode, emoji) get no lemma: fall back to the lower-case text.
+  const lemmas = (doc.tokens().out(its.lemma as never) as (string | undefined)[]).map((l) =>
+    typeof l === 'string' ? l.toLowerCase() : undefined,
+  );
   const tags = doc.tokens().out(its.pos) as string[];
   const types = doc.tokens().out(its.type) as string[];
   const stops = doc.tokens().out(its.stopWordFlag) as unknown as boolean[];
