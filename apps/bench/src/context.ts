@@ -23,6 +23,8 @@ export interface BenchContext {
   evalDir: string;
   /** Folder for reusable artefacts (embeddings of the evaluation questions); undefined: none. */
   cacheDir: string | undefined;
+  /** Build PGlite databases above 10,000 vectors when no cached image exists (slow). */
+  buildLargePglite: boolean;
   /** hnswlib graph degree. */
   hnswM: number;
   /** hnswlib build-time candidate list size. */

@@ -86,6 +86,11 @@ function program(): Command {
       '--no-cache-dir',
       'embed the evaluation texts and build PGlite databases afresh every run',
     )
+    .option(
+      '--build-large-pglite',
+      'build PGlite databases above 10,000 vectors when none is cached (tens of minutes)',
+      false,
+    )
     .option('--hnsw-m <n>', 'hnswlib graph degree M', integer, 32)
     .option('--hnsw-ef-construction <n>', 'hnswlib efConstruction', integer, 64);
 }
@@ -108,6 +113,7 @@ export async function runBench(argv: readonly string[]): Promise<BenchOutcome> {
     databaseUrl?: string;
     evalDir: string;
     cacheDir: string | false;
+    buildLargePglite: boolean;
     hnswM: number;
     hnswEfConstruction: number;
   }>();
@@ -120,6 +126,7 @@ export async function runBench(argv: readonly string[]): Promise<BenchOutcome> {
     databaseUrl: opts.databaseUrl,
     evalDir: opts.evalDir,
     cacheDir: opts.cacheDir === false ? undefined : opts.cacheDir,
+    buildLargePglite: opts.buildLargePglite,
     hnswM: opts.hnswM,
     hnswEfConstruction: opts.hnswEfConstruction,
     report,

@@ -14,6 +14,8 @@ import { note, printTable } from '../table.js';
 import { rowKey, runVectorStore } from '../vector-run.js';
 
 const MIN_SIMILARITY = 0.85;
+/** Largest PGlite database built within a run unless `--build-large-pglite` is given. */
+const PGLITE_BUILD_LIMIT = 10_000;
 const K = 10;
 
 interface SizeFigures {
@@ -60,6 +62,7 @@ export async function pgvectorSection(ctx: BenchContext): Promise<void> {
   const rows: SizeFigures[] = [];
   const trips: [string, LatencySummary][] = [];
   const tripCount = sized(ctx, 2_000, 500, 50);
+  const skipped: string[] = [];
 
   for (const [i, data] of datasets.entries()) {
     const seed = seedOf(ctx, i, sizes.length);
@@ -71,6 +74,12 @@ export async function pgvectorSection(ctx: BenchContext): Promise<void> {
             `pglite-${data.size}x${data.dimension}-seed${seed}-q${queryCount}.tar`,
           );
     const restored = image !== undefined && existsSync(image) && existsSync(`${image}.json`);
+    if (!restored && data.size > PGLITE_BUILD_LIMIT && !ctx.buildLargePglite) {
+      skipped.push(
+        `PGlite at ${data.size.toLocaleString('en')} vectors skipped: no built image in the cache folder, and building one takes far longer than this run may (see the build times of the smaller size). Build it once with: pnpm bench --only pgvector --build-large-pglite`,
+      );
+      continue;
+    }
     const db = restored
       ? await PGlite.create({
           loadDataDir: new Blob([readFileSync(image as string)]),
@@ -214,6 +223,7 @@ export async function pgvectorSection(ctx: BenchContext): Promise<void> {
       r.builtAt === undefined ? 'this run' : `cached, ${r.builtAt}`,
     ]),
   );
+  for (const line of skipped) note(line);
   printTable(
     'Round trips beside them (sequential, one connection)',
     ['operation', 'p50 µs', 'p99 µs', 'mean µs'],
@@ -232,6 +242,7 @@ export async function pgvectorSection(ctx: BenchContext): Promise<void> {
       indexBuildS: r.indexS,
       ...(r.builtAt === undefined ? {} : { builtAt: r.builtAt }),
     })),
+    skipped,
     roundTrips: Object.fromEntries(
       trips.map(([name, s]) => [name, { p50Us: s.p50Us, p99Us: s.p99Us }]),
     ),
