@@ -31,6 +31,8 @@ export interface BenchContext {
   hnswEfConstruction: number;
   /** The JSON report being filled in by the sections. */
   report: Record<string, unknown>;
+  /** Writes the report as it stands (to the `--json` file, if any). */
+  flush(): void;
 }
 
 /** Sets `report[path]` (dot-separated, objects created on the way). */

@@ -130,6 +130,9 @@ export async function runBench(argv: readonly string[]): Promise<BenchOutcome> {
     hnswM: opts.hnswM,
     hnswEfConstruction: opts.hnswEfConstruction,
     report,
+    flush: () => {
+      if (opts.json !== undefined) writeReport(opts.json, report);
+    },
   };
   const cpu = cpus();
   put(report, 'machine', {
@@ -162,18 +165,24 @@ export async function runBench(argv: readonly string[]): Promise<BenchOutcome> {
     const seconds = (performance.now() - t) / 1000;
     put(report, `run.sectionSeconds.${name}`, seconds);
     note(`[${name}: ${seconds.toFixed(1)} s]`);
+    // Written after every section too, so an interrupted run keeps what it measured.
+    ctx.flush();
   }
   put(report, 'run.totalSeconds', (performance.now() - started) / 1000);
   put(report, 'run.failedSections', failedSections);
   if (opts.json !== undefined) {
-    const text = JSON.stringify(
-      report,
-      (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
-      2,
-    );
-    writeFileSync(opts.json, `${text}\n`);
+    writeReport(opts.json, report);
     console.log(`\nwrote ${opts.json}`);
   }
   if (failedSections.length > 0) console.error(`\nfailed sections: ${failedSections.join(', ')}`);
   return { report, failedSections };
+}
+
+function writeReport(file: string, report: Record<string, unknown>): void {
+  const text = JSON.stringify(
+    report,
+    (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+    2,
+  );
+  writeFileSync(file, `${text}\n`);
 }

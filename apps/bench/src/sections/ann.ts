@@ -63,6 +63,33 @@ export async function annSection(ctx: BenchContext): Promise<void> {
   }
   await store.close();
 
+  // Recorded before hnswlib builds its graph (minutes), so an interrupted run keeps them.
+  put(ctx.report, 'lsh', {
+    size,
+    dimension,
+    queries: queryCount,
+    recall: lsh.recall.recall,
+    p50Us: lsh.latency.p50Us,
+    p99Us: lsh.latency.p99Us,
+    meanUs: lsh.latency.meanUs,
+    bytesPerEntry: lsh.bytesPerEntry,
+    ownBytesPerEntry: own.bytesPerEntry,
+    indexBytesPerEntry: own.indexBytesPerEntry,
+    loadMs: lsh.loadMs,
+    candidatesPerQuery: candidates / queryCount,
+    verifiedPerQuery: verified / queryCount,
+    settings: { ...store.settings, now: undefined },
+  });
+  put(ctx.report, 'bruteForce', {
+    p50Us: bruteLatency.p50Us,
+    p99Us: bruteLatency.p99Us,
+    meanUs: bruteLatency.meanUs,
+    matches: plantedCheck.expected,
+  });
+  ctx.flush();
+  note(
+    `LSH recall ${lsh.recall.recall.toFixed(4)}, p50 ${lsh.latency.p50Us.toFixed(0)} µs, p99 ${lsh.latency.p99Us.toFixed(0)} µs; brute force p99 ${bruteLatency.p99Us.toFixed(0)} µs; now building hnswlib (M ${ctx.hnswM}, efConstruction ${ctx.hnswEfConstruction})...`,
+  );
   const hnsw = await runHnswBaseline(source, data.queries, truth, {
     m: ctx.hnswM,
     efConstruction: ctx.hnswEfConstruction,
@@ -126,28 +153,6 @@ export async function annSection(ctx: BenchContext): Promise<void> {
     `goal lsh.p99 ≤ hnswlib.p99: ${lsh.latency.p99Us <= hnsw.latency.p99Us ? 'holds' : 'FAILS'}; lsh.p99 ≤ bruteForce.p99 / 10: ${lsh.latency.p99Us <= bruteLatency.p99Us / 10 ? 'holds' : 'FAILS'}; lsh.recall ≥ 0.98: ${lsh.recall.recall >= 0.98 ? 'holds' : 'FAILS'}`,
   );
 
-  put(ctx.report, 'lsh', {
-    size,
-    dimension,
-    queries: queryCount,
-    recall: lsh.recall.recall,
-    p50Us: lsh.latency.p50Us,
-    p99Us: lsh.latency.p99Us,
-    meanUs: lsh.latency.meanUs,
-    bytesPerEntry: lsh.bytesPerEntry,
-    ownBytesPerEntry: own.bytesPerEntry,
-    indexBytesPerEntry: own.indexBytesPerEntry,
-    loadMs: lsh.loadMs,
-    candidatesPerQuery: candidates / queryCount,
-    verifiedPerQuery: verified / queryCount,
-    settings: { ...store.settings, now: undefined },
-  });
-  put(ctx.report, 'bruteForce', {
-    p50Us: bruteLatency.p50Us,
-    p99Us: bruteLatency.p99Us,
-    meanUs: bruteLatency.meanUs,
-    matches: plantedCheck.expected,
-  });
   put(ctx.report, 'hnswlib', {
     p50Us: hnsw.latency.p50Us,
     p99Us: hnsw.latency.p99Us,

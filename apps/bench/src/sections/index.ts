@@ -12,8 +12,8 @@ export const SECTIONS = {
   semantic: semanticSection,
   throughput: throughputSection,
   real: realSection,
-  ann: annSection,
   pgvector: pgvectorSection,
+  ann: annSection,
 } satisfies Record<string, (ctx: BenchContext) => Promise<void>>;
 
 /** Name of a section (`--only`). */
