@@ -9,6 +9,7 @@ export {
 export type * from './cache-options.js';
 export type * from './cache-result.js';
 export * from './canonical-json.js';
+export * from './embed-input.js';
 export * from './embedding-batcher.js';
 export * from './errors.js';
 export * from './guard/index.js';

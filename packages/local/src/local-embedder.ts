@@ -1,10 +1,10 @@
 import {
+  assertEmbedderInput,
   type CallOptions,
   ClosedError,
   type Embedder,
   EmbedderError,
   InvalidOptionError,
-  InvalidRequestError,
   normalize,
 } from '@cache/core';
 import { type EmbeddingsModel, initModel } from '@energetic-ai/embeddings';
@@ -68,7 +68,7 @@ export class LocalEmbedder implements Embedder {
    */
   async embed(texts: readonly string[], options: CallOptions = {}): Promise<Float32Array[]> {
     if (this.#closed) throw new ClosedError('LocalEmbedder');
-    validateTexts(texts);
+    assertEmbedderInput(texts, 'LocalEmbedder.embed');
     options.signal?.throwIfAborted();
     const model = await this.#loadModel();
     const out: Float32Array[] = [];
@@ -119,29 +119,6 @@ export class LocalEmbedder implements Embedder {
     }
     return this.#model;
   }
-}
-
-function validateTexts(texts: readonly string[]): void {
-  if (!Array.isArray(texts)) {
-    throw new InvalidRequestError('LocalEmbedder.embed: pass an array of strings.');
-  }
-  if (texts.length === 0) {
-    throw new InvalidRequestError(
-      'LocalEmbedder.embed: the list of texts is empty; pass at least one text.',
-    );
-  }
-  texts.forEach((text, i) => {
-    if (typeof text !== 'string') {
-      throw new InvalidRequestError(
-        `LocalEmbedder.embed: text ${i} is ${typeof text}, not a string.`,
-      );
-    }
-    if (text.trim() === '') {
-      throw new InvalidRequestError(
-        `LocalEmbedder.embed: text ${i} is empty or blank; blank texts have no meaning to embed.`,
-      );
-    }
-  });
 }
 
 function toUnitVector(row: number[]): Float32Array {

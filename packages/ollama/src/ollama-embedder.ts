@@ -1,10 +1,10 @@
 import {
+  assertEmbedderInput,
   type CallOptions,
   ClosedError,
   DimensionMismatchError,
   type Embedder,
   InvalidOptionError,
-  InvalidRequestError,
   type RetryOptions,
   type RetryPolicy,
   retryPolicy,
@@ -158,14 +158,7 @@ export class OllamaEmbedder implements Embedder {
   /** Embeds `texts` in order, `batchSize` per request. */
   async embed(texts: readonly string[], options: CallOptions = {}): Promise<Float32Array[]> {
     if (this.#closed) throw new ClosedError(`OllamaEmbedder(${this.model})`);
-    if (!Array.isArray(texts) || texts.length === 0) {
-      throw new InvalidRequestError('OllamaEmbedder.embed: pass a non-empty array of texts.');
-    }
-    texts.forEach((text, i) => {
-      if (typeof text !== 'string' || text.length === 0) {
-        throw new InvalidRequestError(`OllamaEmbedder.embed: text ${i} is empty or not a string.`);
-      }
-    });
+    assertEmbedderInput(texts, 'OllamaEmbedder.embed');
     const { signal } = options;
     signal?.throwIfAborted();
     const out: Float32Array[] = [];

@@ -1,11 +1,11 @@
 import {
+  assertEmbedderInput,
   type CallOptions,
   ClosedError,
   DimensionMismatchError,
   type Embedder,
   EmbedderError,
   InvalidOptionError,
-  InvalidRequestError,
   type RetryOptions,
   type RetryPolicy,
   retryPolicy,
@@ -169,16 +169,7 @@ export class OpenAIEmbedder implements Embedder {
   /** Embeds `texts` in order, in batches of `batchSize`. */
   async embed(texts: readonly string[], options: CallOptions = {}): Promise<Float32Array[]> {
     if (this.#closed) throw new ClosedError(`OpenAIEmbedder(${this.model})`);
-    if (!Array.isArray(texts) || texts.length === 0) {
-      throw new InvalidRequestError('OpenAIEmbedder.embed: pass a non-empty array of texts.');
-    }
-    texts.forEach((text, i) => {
-      if (typeof text !== 'string' || text.length === 0) {
-        throw new InvalidRequestError(
-          `OpenAIEmbedder.embed: text ${i} is empty or not a string; the API rejects empty input.`,
-        );
-      }
-    });
+    assertEmbedderInput(texts, 'OpenAIEmbedder.embed');
     const { signal } = options;
     signal?.throwIfAborted();
     const out: Float32Array[] = [];
