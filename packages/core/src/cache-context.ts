@@ -1,0 +1,89 @@
+/**
+ * What the steps of a request share: the cache's resolved config, counters, embedder batcher
+ * and owed vectors, and `attempt`, which turns a store or embedder failure into a miss (or a
+ * typed error with `failMode: 'closed'`).
+ */
+import type { ResolvedCacheConfig } from './cache-config.js';
+import type { EmbeddingBatcher } from './embedding-batcher.js';
+import { CacheError, StoreUnavailableError } from './errors.js';
+import type { CacheMetrics } from './metrics.js';
+import type { Prepared } from './prepared-request.js';
+import type { CacheEntry } from './types.js';
+import type { VectorRepairs } from './vector-repairs.js';
+import { withTimeout } from './with-timeout.js';
+
+/** The state of one `SemanticCache` that its request steps read and update. */
+export interface CacheContext {
+  /** Resolved options. */
+  config: ResolvedCacheConfig;
+  /** Counters behind `metrics()`. */
+  counters: CacheMetrics;
+  /** Embedder with batching and remembered embeddings; undefined without an embedder. */
+  batcher: EmbeddingBatcher | undefined;
+  /** Vectors owed to the vector store. */
+  repairs: VectorRepairs;
+}
+
+/** A hit found by the exact or semantic layer. */
+export interface Hit {
+  /** Layer that found it. */
+  source: 'exact' | 'semantic';
+  /** The stored entry. */
+  entry: CacheEntry;
+  /** Similarity of a semantic hit. */
+  similarity?: number;
+}
+
+/** The value of a call that succeeded, or nothing for one that failed (and was absorbed). */
+export type Attempt<T> = { ok: true; value: T } | { ok: false };
+
+/**
+ * Runs one store/embedder call with a timeout. A failure is counted and reported; with
+ * `failMode: 'closed'` (and `mayThrow`) it is thrown as a typed error, otherwise it is a miss.
+ */
+export async function attempt<T>(
+  ctx: CacheContext,
+  where: string,
+  timeoutMs: number | undefined,
+  op: () => Promise<T>,
+  p: Prepared,
+  mayThrow = true,
+): Promise<Attempt<T>> {
+  try {
+    return {
+      ok: true,
+      value: await withTimeout(Promise.resolve().then(op), timeoutMs, `${where} store call`),
+    };
+  } catch (error) {
+    if (p.options.signal?.aborted === true) throw p.options.signal.reason;
+    absorb(ctx, error, where, p);
+    if (mayThrow && ctx.config.failMode === 'closed') {
+      throw error instanceof CacheError
+        ? error
+        : new StoreUnavailableError(
+            where,
+            `${messageOf(error)}. Check the server, or use failMode 'open' to answer from the model meanwhile.`,
+            { cause: error },
+          );
+    }
+    return { ok: false };
+  }
+}
+
+/** Counts a failure, records it on the request and passes it to the `onError` hook. */
+export function absorb(ctx: CacheContext, error: unknown, where: string, p: Prepared): void {
+  ctx.counters.recordError(where);
+  p.failures.push(where);
+  if (ctx.config.onError !== undefined) {
+    try {
+      ctx.config.onError(error, where);
+    } catch (hookError) {
+      ctx.config.onHookError(hookError);
+    }
+  }
+}
+
+/** The message of a thrown value, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,122 @@
+/**
+ * Request preparation: validation, normalization, scoping and policy (bypass, temperature
+ * limit, TTL rules, `noStore`) turn a request into the `Prepared` record every step works on.
+ */
+import { performance } from 'node:perf_hooks';
+import type { ResolvedCacheConfig } from './cache-config.js';
+import type { RequestOptions } from './cache-options.js';
+import type { RejectedCandidate, StepTimings } from './cache-result.js';
+import { InvalidRequestError } from './errors.js';
+import { normalizePrompt } from './normalize.js';
+import { entryKey, scopeOf } from './scope.js';
+import { matchTtlRule } from './ttl-rules.js';
+import type { ChatRequest } from './types.js';
+import { sanitizeMetadata, validateRequest, validateRequestOptions } from './validate.js';
+
+/** A request after validation, normalization, scoping and policy. */
+export interface Prepared {
+  /** The request as given. */
+  request: ChatRequest;
+  /** Validated request options. */
+  options: RequestOptions;
+  /** Normalized prompt. */
+  prompt: string;
+  /** Scope hash. */
+  scope: string;
+  /** Entry key. */
+  key: string;
+  /** Policy allows looking up and storing. */
+  cacheable: boolean;
+  /** Policy allows storing and the caller did not say noStore. */
+  store: boolean;
+  /** TTL of a stored answer. */
+  ttlMs: number;
+  /** Name of the TTL rule that matched. */
+  category?: string;
+  /** Why the request is not cached or stored. */
+  reason?: string;
+  /** Sanitized metadata to store with the entry. */
+  metadata?: Record<string, string>;
+  /** `performance.now()` when preparation began. */
+  started: number;
+  /** Time spent per step. */
+  timings: StepTimings;
+  /** Steps that failed and were absorbed. */
+  failures: string[];
+  /** Semantic candidates that were not served. */
+  rejected: RejectedCandidate[];
+}
+
+/** Nothing a reader could see: empty, or only format characters (zero-width space, joiners, bidi marks) and whitespace. */
+const INVISIBLE_ONLY = /^[\p{Cf}\s]*$/u;
+
+/** Validates a request and its options and applies the cache's policy; throws typed errors on bad input. */
+export function prepareRequest(
+  c: ResolvedCacheConfig,
+  request: ChatRequest,
+  rawOptions: RequestOptions | undefined,
+): Prepared {
+  const started = performance.now();
+  const raw = validateRequest(request, c.maxPromptBytes);
+  const options = validateRequestOptions(rawOptions);
+  options.signal?.throwIfAborted();
+  const metadata = options.metadata === undefined ? undefined : sanitizeMetadata(options.metadata);
+  const prompt = normalizePrompt(raw, { caseFold: c.caseFold });
+  if (INVISIBLE_ONLY.test(prompt)) {
+    throw new InvalidRequestError(
+      'the prompt (last user message) holds only control characters, invisible formatting characters (such as zero-width spaces) or whitespace; send the question to answer.',
+    );
+  }
+  const scope = scopeOf(request, {
+    version: c.version,
+    namespace: options.namespace ?? c.namespace,
+    tenant: options.tenant,
+  });
+  const key = entryKey(scope, prompt);
+  let cacheable = true;
+  let reason: string | undefined;
+  let category: string | undefined;
+  let ttlMs = options.ttlMs ?? c.ttlMs;
+  if (options.bypass === true) {
+    cacheable = false;
+    reason = 'bypass requested';
+  } else if (request.temperature !== undefined && request.temperature > c.temperatureLimit) {
+    cacheable = false;
+    reason = `temperature ${request.temperature} is above the cache's limit of ${c.temperatureLimit}`;
+  } else {
+    const rule = matchTtlRule(c.ttlRules, prompt, request);
+    if (rule !== undefined) {
+      category = rule.name;
+      if (rule.ttlMs === 'no-store') {
+        cacheable = false;
+        reason = `rule "${rule.name}" says not to cache this prompt`;
+      } else {
+        ttlMs = options.ttlMs ?? rule.ttlMs;
+      }
+    }
+  }
+  const store = cacheable && options.noStore !== true;
+  if (cacheable && !store) reason = 'noStore was set';
+  return {
+    request,
+    options,
+    prompt,
+    scope,
+    key,
+    cacheable,
+    store,
+    ttlMs,
+    category,
+    reason,
+    metadata,
+    started,
+    timings: { policyMs: performance.now() - started, totalMs: 0 },
+    failures: [],
+    rejected: [],
+  };
+}
+
+/** Records the request's total time so far. */
+export function markDone(p: Prepared): void {
+  p.timings.totalMs = performance.now() - p.started;
+}
