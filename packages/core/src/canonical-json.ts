@@ -28,15 +28,30 @@ function write(value: unknown, seen: Set<object>): string {
         );
       }
       seen.add(value);
+      // Plain concatenation rather than map/filter/join: this runs on every request.
       let out: string;
       if (Array.isArray(value)) {
-        out = `[${value.map((item) => (item === undefined ? 'null' : write(item, seen))).join(',')}]`;
+        out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const item: unknown = value[i];
+          // A hole of a sparse array joins as nothing, as Array.prototype.map/join left it.
+          if (item !== undefined) out += write(item, seen);
+          else if (i in value) out += 'null';
+        }
+        out += ']';
       } else {
         const record = value as Record<string, unknown>;
-        const keys = Object.keys(record)
-          .filter((k) => record[k] !== undefined)
-          .sort();
-        out = `{${keys.map((k) => `${JSON.stringify(k)}:${write(record[k], seen)}`).join(',')}}`;
+        const keys = Object.keys(record).sort();
+        out = '{';
+        let first = true;
+        for (const k of keys) {
+          const member = record[k];
+          if (member === undefined) continue;
+          out += `${first ? '' : ','}${JSON.stringify(k)}:${write(member, seen)}`;
+          first = false;
+        }
+        out += '}';
       }
       seen.delete(value);
       return out;

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { ChatRequest } from '../src/index.js';
 import { canonicalJson, entryKey, normalizePrompt, scopeOf, scopeOfKey } from '../src/index.js';
 import { ask } from './helpers.js';
 
@@ -88,5 +90,98 @@ describe('scopeOf / entryKey', () => {
     expect(scopeOf(ask('q'), { version: '1', namespace: 'a', tenant: 'bc' })).not.toBe(
       scopeOf(ask('q'), { version: '1', namespace: 'ab', tenant: 'c' }),
     );
+  });
+});
+
+describe('scope hashes stay what they were', () => {
+  const r1: ChatRequest = {
+    model: 'bench-model',
+    messages: [{ role: 'user', content: 'How do I reverse a linked list in place?' }],
+  };
+  const r2: ChatRequest = {
+    model: 'gpt-4o',
+    messages: [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'assistant', content: 'Hi', name: 'bot' },
+      { role: 'user', content: 'Hé 😀', name: 'u' },
+    ],
+    temperature: 0.2,
+    topP: 1,
+    maxTokens: 50,
+    stop: ['\n'],
+    seed: 3,
+    tools: [{ b: 1, a: [1, null, 'x'] }],
+    toolChoice: 'auto',
+    responseFormat: { type: 'json_object' },
+  };
+
+  it('gives the same keys as before (stored entries stay reachable)', () => {
+    expect(scopeOf(r1, ctx)).toBe('9ec1e2f1492df1d37ca3b1bb0620c78a');
+    expect(scopeOf(r2, { ...ctx, tenant: 't1' })).toBe('aebb60117c1652dd78b51172670d7aee');
+    expect(entryKey('0'.repeat(32), 'Hé 😀')).toBe(
+      '00000000000000000000000000000000:7d5ee33c6900f0a12cd64f847fb27774',
+    );
+  });
+
+  it('equals SHA-256 of the canonical JSON of the scope record', () => {
+    const generic = (
+      request: ChatRequest,
+      c: { version: string; namespace: string; tenant?: string },
+    ) =>
+      createHash('sha256')
+        .update(
+          canonicalJson({
+            v: 1,
+            version: c.version,
+            namespace: c.namespace,
+            tenant: c.tenant ?? null,
+            model: request.model,
+            messages: request.messages
+              .slice(0, -1)
+              .map((m) => ({ role: m.role, content: m.content, name: m.name })),
+            lastRole: request.messages.at(-1)?.role,
+            lastName: request.messages.at(-1)?.name,
+            params: {
+              temperature: request.temperature,
+              topP: request.topP,
+              maxTokens: request.maxTokens,
+              stop: request.stop,
+              seed: request.seed,
+              tools: request.tools,
+              toolChoice: request.toolChoice,
+              responseFormat: request.responseFormat,
+            },
+          }),
+          'utf8',
+        )
+        .digest('hex')
+        .slice(0, 32);
+    const variants: ChatRequest[] = [
+      r1,
+      r2,
+      { ...r2, messages: r2.messages.slice(1), tools: undefined, seed: 0 },
+      { ...r1, temperature: 0, stop: [], toolChoice: { type: 'function', name: 'f' } },
+      {
+        ...r1,
+        messages: [
+          { role: 'user', content: '' },
+          { role: 'user', content: 'x', name: 'n' },
+        ],
+      },
+    ];
+    for (const request of variants) {
+      for (const c of [ctx, { version: '2', namespace: 'ns "q"', tenant: 'é' }]) {
+        expect(scopeOf(request, c)).toBe(generic(request, c));
+      }
+    }
+  });
+
+  it('rejects non-finite numbers and circular parameters as before', () => {
+    expect(() => scopeOf({ ...r1, temperature: Number.NaN }, ctx)).toThrow(
+      'cannot hash the number NaN',
+    );
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    expect(() => scopeOf({ ...r1, tools: [loop] }, ctx)).toThrow('circular reference');
   });
 });

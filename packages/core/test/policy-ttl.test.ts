@@ -4,6 +4,8 @@ import {
   DEFAULT_TTL_RULES,
   MemoryExactStore,
   matchTtlRule,
+  PERSONAL_PATTERN,
+  REALTIME_PATTERN,
   REALTIME_TTL_MS,
   SemanticCache,
   type SemanticCacheOptions,
@@ -31,6 +33,37 @@ describe('default TTL rules', () => {
     expect(category('What time is it now')).toBe('realtime');
     expect(category('What is the capital of France?')).toBeUndefined();
     expect(category('Explain binary search')).toBeUndefined();
+  });
+
+  it('classifies ASCII prompts exactly as the /iu patterns do, and keeps Unicode folding', () => {
+    const byPattern = (prompt: string) =>
+      PERSONAL_PATTERN.test(prompt)
+        ? 'personal'
+        : REALTIME_PATTERN.test(prompt)
+          ? 'realtime'
+          : undefined;
+    const prompts = [
+      'how do i reverse a linked list in place?',
+      'WHO AM I',
+      'my   current   Balance',
+      'our tax forms',
+      'call 555-123-4567 tomorrow',
+      '(555) 123 4567',
+      '1234 5678 9012 3456',
+      'mail x.y+z@a-b.example.org',
+      'S&P 500 close',
+      'bitcoin   PRICE',
+      'this morning, the dow jones',
+      'nowhere is currentless',
+      'mybalance',
+      'e-mail of my e-mail',
+    ];
+    for (const prompt of prompts) expect(category(prompt), prompt).toBe(byPattern(prompt));
+    // Under /iu the long s (U+017F) folds to "s" and the Kelvin sign (U+212A) to "k".
+    expect(category('tell my \u017fon a story')).toBe('personal');
+    expect(category('\u017ftock market in Zürich')).toBe('realtime');
+    expect(category('the \u212Aelvin scale')).toBeUndefined();
+    expect(category('my ban\u212A')).toBe('personal');
   });
 
   it('stores general knowledge for 24 h and real-time prompts for 5 minutes', async () => {

@@ -223,13 +223,38 @@ export class RedisExactStore implements ExactStore {
     if (this.closed) throw new ClosedError('RedisExactStore');
   }
 
-  private async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` under the per-call timeout, mapping failures to store errors. One promise and one
+   * timer per call (no Promise.race, no finally): this wraps every exact-hit GET.
+   */
+  private run<T>(operation: string, call: () => Promise<T>): Promise<T> {
     this.assertOpen();
-    try {
-      return await withTimeout(call(), this.timeoutMs, `RedisExactStore ${operation}`);
-    } catch (error) {
-      throw toStoreError(operation, this.target, error, this.lastConnectionError);
-    }
+    return new Promise<T>((resolve, reject) => {
+      const fail = (error: unknown): void =>
+        reject(toStoreError(operation, this.target, error, this.lastConnectionError));
+      const timer = setTimeout(
+        () => fail(new TimeoutError(`RedisExactStore ${operation}`, this.timeoutMs)),
+        this.timeoutMs,
+      );
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch (error) {
+        clearTimeout(timer);
+        fail(error);
+        return;
+      }
+      pending.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          fail(error);
+        },
+      );
+    });
   }
 }
 
