@@ -10,6 +10,7 @@ import {
   TimeoutError,
 } from '@cache/core';
 import { Cluster, Redis } from 'ioredis';
+import { CallDeadlines } from './call-deadlines.js';
 import { decodeEntry, encodeEntry } from './entry-codec.js';
 import { describeTarget, toStoreError } from './redis-errors.js';
 import { checkPrefix, DEFAULT_PREFIX, redisKeyOf, scanPattern } from './redis-keys.js';
@@ -44,6 +45,7 @@ export class RedisExactStore implements ExactStore {
   private readonly target: string;
   private readonly timeoutMs: number;
   private readonly scanCount: number;
+  private readonly deadlines: CallDeadlines;
   private readonly onCorruptEntry: ((error: CorruptEntryError) => void) | undefined;
   private corrupt = 0;
   private lastConnectionError: Error | undefined;
@@ -55,6 +57,7 @@ export class RedisExactStore implements ExactStore {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
     checkPrefix(this.prefix);
     this.timeoutMs = positiveInteger(options.operationTimeoutMs ?? 5_000, 'operationTimeoutMs');
+    this.deadlines = new CallDeadlines(this.timeoutMs);
     this.scanCount = positiveInteger(options.scanCount ?? 500, 'scanCount');
     this.onCorruptEntry = options.onCorruptEntry;
 
@@ -224,33 +227,34 @@ export class RedisExactStore implements ExactStore {
   }
 
   /**
-   * Runs `call` under the per-call timeout, mapping failures to store errors. One promise and one
-   * timer per call (no Promise.race, no finally): this wraps every exact-hit GET.
+   * Runs `call` under the per-call timeout, mapping failures to store errors. One promise per
+   * call and one shared timer for all (see {@link CallDeadlines}): this wraps every exact-hit GET.
    */
   private run<T>(operation: string, call: () => Promise<T>): Promise<T> {
     this.assertOpen();
     return new Promise<T>((resolve, reject) => {
       const fail = (error: unknown): void =>
         reject(toStoreError(operation, this.target, error, this.lastConnectionError));
-      const timer = setTimeout(
-        () => fail(new TimeoutError(`RedisExactStore ${operation}`, this.timeoutMs)),
-        this.timeoutMs,
+      const pending = this.deadlines.add(() =>
+        fail(new TimeoutError(`RedisExactStore ${operation}`, this.timeoutMs)),
       );
-      let pending: Promise<T>;
+      let answer: Promise<T>;
       try {
-        pending = call();
+        answer = call();
       } catch (error) {
-        clearTimeout(timer);
+        this.deadlines.settle(pending);
         fail(error);
         return;
       }
-      pending.then(
+      answer.then(
         (value) => {
-          clearTimeout(timer);
+          if (pending.done) return;
+          this.deadlines.settle(pending);
           resolve(value);
         },
         (error: unknown) => {
-          clearTimeout(timer);
+          if (pending.done) return;
+          this.deadlines.settle(pending);
           fail(error);
         },
       );
