@@ -3,16 +3,16 @@ import { describeWithServer } from '@cache/conformance';
 import { CacheError, StoreUnavailableError, TimeoutError } from '@cache/core';
 import { PgVectorStore } from '@cache/pgvector';
 import { RedisExactStore } from '@cache/redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ask, composeCache, prompts } from './support/compose.js';
-import { figure } from './support/figures.js';
 import {
   type PrivateServer,
   privatePostgresSkipReason,
   privateRedisSkipReason,
   startPrivatePostgres,
   startPrivateRedis,
-} from './support/private-servers.js';
+} from '@cache/test-servers';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ask, composeCache, prompts } from './support/compose.js';
+import { figure } from './support/figures.js';
 
 const OUTAGE_REQUESTS = 120;
 

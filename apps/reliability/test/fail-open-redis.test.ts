@@ -3,15 +3,15 @@ import { describeWithServer } from '@cache/conformance';
 import { CacheError, type ChatModel, StoreUnavailableError, TimeoutError } from '@cache/core';
 import { LshVectorStore } from '@cache/lsh';
 import { RedisExactStore } from '@cache/redis';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ask, composeCache, prompts } from './support/compose.js';
-import { figure } from './support/figures.js';
 import {
   type PrivateServer,
   privateRedisSkipReason,
   redisCli,
   startPrivateRedis,
-} from './support/private-servers.js';
+} from '@cache/test-servers';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ask, composeCache, prompts } from './support/compose.js';
+import { figure } from './support/figures.js';
 
 const OUTAGE_REQUESTS = 120;
 

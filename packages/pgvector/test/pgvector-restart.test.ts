@@ -1,15 +1,18 @@
 import { describeWithServer, keyIn, randomScope, TestRandom } from '@cache/conformance';
 import { StoreUnavailableError } from '@cache/core';
+import {
+  type PrivateServer,
+  privatePostgresSkipReason,
+  startPrivatePostgres,
+} from '@cache/test-servers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PgVectorStore, VectorExtensionMissingError } from '../src/index.js';
-import { type PrivatePostgres, startPrivatePostgres } from './support/private-postgres.js';
-import { privatePostgresSkipReason } from './support/server-gate.js';
 
 describeWithServer(
   'PgVectorStore on a private PostgreSQL that restarts',
   privatePostgresSkipReason(),
   () => {
-    let server: PrivatePostgres;
+    let server: PrivateServer;
     beforeAll(async () => {
       server = await startPrivatePostgres();
     }, 120_000);

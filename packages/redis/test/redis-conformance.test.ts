@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { exactStoreSuite } from '@cache/conformance';
+import { privateRedisSkipReason, startPrivateCluster } from '@cache/test-servers';
 import { afterAll, beforeAll } from 'vitest';
 import { RedisExactStore } from '../src/index.js';
-import { startPrivateCluster } from './support/private-redis.js';
-import { privateRedisSkipReason } from './support/server-gate.js';
 
 const url = process.env.REDIS_URL;
 /** One prefix per run: the suite's clear() then only ever removes this run's keys. */

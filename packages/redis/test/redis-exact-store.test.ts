@@ -7,6 +7,7 @@ import {
   InvalidRequestError,
   StoreUnavailableError,
 } from '@cache/core';
+import { freePort, privateRedisSkipReason, startPrivateCluster } from '@cache/test-servers';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,8 +17,6 @@ import {
   RedisExactStore,
   redisKeyOf,
 } from '../src/index.js';
-import { freePort, startPrivateCluster } from './support/private-redis.js';
-import { privateRedisSkipReason } from './support/server-gate.js';
 
 const url = process.env.REDIS_URL;
 

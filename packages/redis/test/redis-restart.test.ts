@@ -1,12 +1,11 @@
 import { describeWithServer, keyIn, makeEntry, randomScope } from '@cache/conformance';
 import { StoreUnavailableError } from '@cache/core';
+import { type PrivateServer, privateRedisSkipReason, startPrivateRedis } from '@cache/test-servers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RedisExactStore } from '../src/index.js';
-import { type PrivateRedis, startPrivateRedis } from './support/private-redis.js';
-import { privateRedisSkipReason } from './support/server-gate.js';
 
 describeWithServer('RedisExactStore across a Redis restart', privateRedisSkipReason(), () => {
-  let server: PrivateRedis;
+  let server: PrivateServer;
   beforeAll(async () => {
     server = await startPrivateRedis();
   }, 30_000);
