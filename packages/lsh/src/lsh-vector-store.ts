@@ -118,6 +118,12 @@ export class LshVectorStore implements VectorStore {
   private topSlots = new Int32Array(16);
   private topSims = new Float64Array(16);
   private found = 0;
+  /** Similarity a candidate must reach: minSimilarity, raised to the k-th best once k are found. */
+  private floor = 0;
+  /** Hamming limit of the sketch for `floor` (poolBits when unfiltered). */
+  private limit = 0;
+  private minSimilarity = 0;
+  private readonly baseKeys: Uint32Array;
   private purge: number[] = [];
 
   /** Creates an empty store; throws `InvalidOptionError` for unknown or out-of-range options. */
@@ -167,6 +173,7 @@ export class LshVectorStore implements VectorStore {
     this.lowConfidence = new Float64Array(low);
     this.heapScore = new Float64Array(2 * maxProbes + 2);
     this.heapMask = new Int32Array(2 * maxProbes + 2);
+    this.baseKeys = new Uint32Array(o.tables);
   }
 
   /** Number of records held (expired ones not yet purged included). */
@@ -327,6 +334,9 @@ export class LshVectorStore implements VectorStore {
     const limit = verify
       ? hammingLimit(this.settings.poolBits, minSimilarity, this.settings.hammingSigma)
       : this.settings.poolBits;
+    this.floor = minSimilarity;
+    this.limit = limit;
+    this.minSimilarity = minSimilarity;
     const stats = this.lastSearch;
     stats.buckets = 0;
     stats.candidates = 0;
@@ -338,32 +348,39 @@ export class LshVectorStore implements VectorStore {
     stats.probes = probes;
     const low = this.lowPositions;
     const lowConf = this.lowConfidence;
+    // Every table's own bucket first: it holds the closest records, so the k-th best similarity
+    // (and with it the Hamming limit) tightens before the wider multi-probe buckets are scanned.
     for (let t = 0; t < this.tableCount; t++) {
       const base = this.tableKey(t, this.querySketch, 0);
-      this.scanBucket(t, base, scopeId, k, minSimilarity, limit, now);
-      if (probes === 1) continue;
-      // Multi-probe: perturbation sets of the least-confident bits in increasing total
-      // |projection|, generated from a min-heap by "shift" and "expand" (Lv et al., 2007).
-      const L = this.leastConfident(t, probes);
-      this.heapSize = 0;
-      this.heapPush(1, lowConf[0] as number);
-      for (let p = 1; p < probes && this.heapSize > 0; p++) {
-        const set = this.heapMask[0] as number;
-        const score = this.heapScore[0] as number;
-        this.heapPop();
-        let flip = 0;
-        for (let rest = set; rest !== 0; rest &= rest - 1) {
-          flip |= 1 << (low[31 - Math.clz32(rest & -rest)] as number);
-        }
-        this.scanBucket(t, (base ^ flip) >>> 0, scopeId, k, minSimilarity, limit, now);
-        const top = 31 - Math.clz32(set);
-        if (top + 1 < L) {
-          const next = lowConf[top + 1] as number;
-          this.heapPush(
-            (set ^ (1 << top)) | (1 << (top + 1)),
-            score - (lowConf[top] as number) + next,
-          );
-          this.heapPush(set | (1 << (top + 1)), score + next);
+      this.baseKeys[t] = base;
+      this.scanBucket(t, base, scopeId, k, now);
+    }
+    if (probes > 1) {
+      for (let t = 0; t < this.tableCount; t++) {
+        const base = this.baseKeys[t] as number;
+        // Multi-probe: perturbation sets of the least-confident bits in increasing total
+        // |projection|, generated from a min-heap by "shift" and "expand" (Lv et al., 2007).
+        const L = this.leastConfident(t, probes);
+        this.heapSize = 0;
+        this.heapPush(1, lowConf[0] as number);
+        for (let p = 1; p < probes && this.heapSize > 0; p++) {
+          const set = this.heapMask[0] as number;
+          const score = this.heapScore[0] as number;
+          this.heapPop();
+          let flip = 0;
+          for (let rest = set; rest !== 0; rest &= rest - 1) {
+            flip |= 1 << (low[31 - Math.clz32(rest & -rest)] as number);
+          }
+          this.scanBucket(t, (base ^ flip) >>> 0, scopeId, k, now);
+          const top = 31 - Math.clz32(set);
+          if (top + 1 < L) {
+            const next = lowConf[top + 1] as number;
+            this.heapPush(
+              (set ^ (1 << top)) | (1 << (top + 1)),
+              score - (lowConf[top] as number) + next,
+            );
+            this.heapPush(set | (1 << (top + 1)), score + next);
+          }
         }
       }
     }
@@ -463,15 +480,7 @@ export class LshVectorStore implements VectorStore {
     sets[i] = set;
   }
 
-  private scanBucket(
-    t: number,
-    bucket: number,
-    scopeId: number,
-    k: number,
-    minSimilarity: number,
-    limit: number,
-    now: number,
-  ): void {
+  private scanBucket(t: number, bucket: number, scopeId: number, k: number, now: number): void {
     const T = this.tableCount;
     const W = this.words;
     const dim = this.dimension;
@@ -497,7 +506,7 @@ export class LshVectorStore implements VectorStore {
           for (let w = 0; w < W; w++) {
             hamming += popcount32(((qs[w] as number) ^ (rows[ro + 2 + w] as number)) >>> 0);
           }
-          if (hamming <= limit) {
+          if (hamming <= this.limit) {
             if ((this.expires[slot] as number) <= now) {
               this.purge.push(slot);
             } else {
@@ -517,7 +526,7 @@ export class LshVectorStore implements VectorStore {
                 }
                 for (; i < dim; i++) d0 += (q[i] as number) * (vectors[vo + i] as number);
                 const sim = d0 + d1 + d2 + d3;
-                if (sim >= minSimilarity) this.offer(slot, sim, k);
+                if (sim >= this.minSimilarity) this.offer(slot, sim, k);
               } else {
                 this.offer(slot, similarityFromHamming(hamming, this.settings.poolBits), k);
               }
@@ -546,6 +555,14 @@ export class LshVectorStore implements VectorStore {
     }
     sims[i] = sim;
     slots[i] = slot;
+    // With k found, only a better candidate can change the result: filter by the k-th best.
+    if (this.found === k && this.settings.verify) {
+      const floor = sims[k - 1] as number;
+      if (floor > this.floor) {
+        this.floor = floor;
+        this.limit = hammingLimit(this.settings.poolBits, floor, this.settings.hammingSigma);
+      }
+    }
   }
 
   private insert(record: VectorRecord): void {
