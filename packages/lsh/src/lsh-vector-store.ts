@@ -96,6 +96,14 @@ export class LshVectorStore implements VectorStore {
   private nextLink: Int32Array;
   private prevLink: Int32Array;
   private expires: Float64Array;
+  /**
+   * Per slot, the norms of the stored unit vector from each checkpoint to the end: with the
+   * query's, they bound what the rest of a dot product can add (Cauchy–Schwarz), so a cosine
+   * that cannot reach the floor is abandoned early. Exact results are unchanged.
+   */
+  private tailNorms: Float32Array;
+  private readonly checkpoints: Int32Array;
+  private readonly queryTails: Float64Array;
   private slotKeys: (string | undefined)[];
   private freeSlots: number[] = [];
   private readonly keyToSlot = new Map<string, number>();
@@ -161,6 +169,12 @@ export class LshVectorStore implements VectorStore {
     this.nextLink = new Int32Array(this.capacity * o.tables);
     this.prevLink = new Int32Array(this.capacity * o.tables);
     this.expires = new Float64Array(this.capacity);
+    // Multiples of 4, so the unrolled dot product sums in the same order with or without them.
+    const marks =
+      o.dimension >= 64 ? [o.dimension >> 3, (3 * o.dimension) >> 4].map((m) => m * 4) : [];
+    this.checkpoints = Int32Array.from(marks);
+    this.queryTails = new Float64Array(marks.length);
+    this.tailNorms = new Float32Array(this.capacity * marks.length);
     this.slotKeys = new Array(this.capacity).fill(undefined);
 
     this.projection = new Float64Array(o.poolBits);
@@ -288,6 +302,7 @@ export class LshVectorStore implements VectorStore {
       this.nextLink.byteLength +
       this.prevLink.byteLength +
       this.expires.byteLength +
+      this.tailNorms.byteLength +
       heads;
     return {
       entries,
@@ -314,6 +329,7 @@ export class LshVectorStore implements VectorStore {
     }
     const inv = 1 / Math.sqrt(sum);
     for (let i = 0; i < dim; i++) q[i] = (vector[i] as number) * inv;
+    tailsInto(q, 0, dim, this.checkpoints, this.queryTails, 0);
 
     this.sketchInto(vector, this.querySketch);
     const conf = this.confidence;
@@ -494,6 +510,10 @@ export class LshVectorStore implements VectorStore {
     const next = this.nextLink;
     const verify = this.settings.verify;
     const stats = this.lastSearch;
+    const checkpoints = this.checkpoints;
+    const C = checkpoints.length;
+    const qTails = this.queryTails;
+    const tails = this.tailNorms;
     stats.buckets++;
     let slot = this.head(t, bucket);
     while (slot !== EMPTY) {
@@ -518,6 +538,26 @@ export class LshVectorStore implements VectorStore {
                 let d2 = 0;
                 let d3 = 0;
                 let i = 0;
+                let abandoned = false;
+                for (let c = 0; c < C; c++) {
+                  const end = checkpoints[c] as number;
+                  for (; i < end; i += 4) {
+                    d0 += (q[i] as number) * (vectors[vo + i] as number);
+                    d1 += (q[i + 1] as number) * (vectors[vo + i + 1] as number);
+                    d2 += (q[i + 2] as number) * (vectors[vo + i + 2] as number);
+                    d3 += (q[i + 3] as number) * (vectors[vo + i + 3] as number);
+                  }
+                  const rest = (qTails[c] as number) * (tails[slot * C + c] as number);
+                  // The margin covers float rounding of the norms: never abandon a true match.
+                  if (d0 + d1 + d2 + d3 + rest * (1 + 1e-6) + 1e-6 < this.floor) {
+                    abandoned = true;
+                    break;
+                  }
+                }
+                if (abandoned) {
+                  slot = next[slot * T + t] as number;
+                  continue;
+                }
                 for (; i + 3 < dim; i += 4) {
                   d0 += (q[i] as number) * (vectors[vo + i] as number);
                   d1 += (q[i + 1] as number) * (vectors[vo + i + 1] as number);
@@ -581,6 +621,8 @@ export class LshVectorStore implements VectorStore {
     const inv = 1 / Math.sqrt(sum);
     const vo = slot * dim;
     for (let i = 0; i < dim; i++) this.vectors[vo + i] = (v[i] as number) * inv;
+    const C = this.checkpoints.length;
+    tailsInto(this.vectors, vo, dim, this.checkpoints, this.tailNorms, slot * C);
     const sketch = this.rows.subarray(slot * this.stride + 2, (slot + 1) * this.stride);
     this.sketchInto(v, sketch);
     this.expires[slot] = record.expiresAt ?? Number.POSITIVE_INFINITY;
@@ -646,6 +688,7 @@ export class LshVectorStore implements VectorStore {
     this.nextLink = growTo(this.nextLink, capacity * T);
     this.prevLink = growTo(this.prevLink, capacity * T);
     this.expires = growTo(this.expires, capacity);
+    this.tailNorms = growTo(this.tailNorms, capacity * this.checkpoints.length);
     for (let i = this.capacity; i < capacity; i++) this.slotKeys.push(undefined);
     this.capacity = capacity;
   }
@@ -760,4 +803,28 @@ function growTo<T extends Float32Array | Float64Array | Uint32Array | Int32Array
   const grown = new (array.constructor as new (n: number) => T)(length);
   grown.set(array);
   return grown;
+}
+
+/**
+ * Writes, for each checkpoint c, the Euclidean norm of `values[offset + c .. offset + dim)` into
+ * `out[at + index of c]`, accumulated in double precision.
+ */
+function tailsInto(
+  values: Float32Array | Float64Array,
+  offset: number,
+  dim: number,
+  checkpoints: Int32Array,
+  out: Float32Array | Float64Array,
+  at: number,
+): void {
+  let sum = 0;
+  let i = dim;
+  for (let c = checkpoints.length - 1; c >= 0; c--) {
+    const from = checkpoints[c] as number;
+    for (; i > from; i--) {
+      const x = values[offset + i - 1] as number;
+      sum += x * x;
+    }
+    out[at + c] = Math.sqrt(sum);
+  }
 }
