@@ -4,13 +4,13 @@
  * typed error with `failMode: 'closed'`).
  */
 import type { ResolvedCacheConfig } from './cache-config.js';
+import { CallDeadlines } from './call-deadlines.js';
 import type { EmbeddingBatcher } from './embedding-batcher.js';
-import { CacheError, StoreUnavailableError } from './errors.js';
+import { CacheError, StoreUnavailableError, TimeoutError } from './errors.js';
 import type { CacheMetrics } from './metrics.js';
 import type { Prepared } from './prepared-request.js';
 import type { CacheEntry } from './types.js';
 import type { VectorRepairs } from './vector-repairs.js';
-import { withTimeout } from './with-timeout.js';
 
 /** The state of one `SemanticCache` that its request steps read and update. */
 export interface CacheContext {
@@ -22,6 +22,8 @@ export interface CacheContext {
   batcher: EmbeddingBatcher | undefined;
   /** Vectors owed to the vector store. */
   repairs: VectorRepairs;
+  /** Store-call deadlines, one shared timer per timeout length (see {@link deadlinesFor}). */
+  deadlines: Map<number, CallDeadlines>;
 }
 
 /** A hit found by the exact or semantic layer. */
@@ -50,10 +52,15 @@ export async function attempt<T>(
   mayThrow = true,
 ): Promise<Attempt<T>> {
   try {
-    return {
-      ok: true,
-      value: await withTimeout(Promise.resolve().then(op), timeoutMs, `${where} store call`),
-    };
+    const deadlines = deadlinesFor(ctx, timeoutMs);
+    const value =
+      deadlines === undefined
+        ? await op()
+        : await deadlines.run(
+            op,
+            () => new TimeoutError(`${where} store call`, deadlines.timeoutMs),
+          );
+    return { ok: true, value };
   } catch (error) {
     if (p.options.signal?.aborted === true) throw p.options.signal.reason;
     absorb(ctx, error, where, p);
@@ -68,6 +75,21 @@ export async function attempt<T>(
     }
     return { ok: false };
   }
+}
+
+/**
+ * The deadlines of store calls with a timeout of `ms` (undefined when `ms` sets none). Sharing one
+ * timer per length, instead of setting and clearing one around each call, keeps the wrapper of
+ * every exact-hit lookup to a queue push and a flag.
+ */
+function deadlinesFor(ctx: CacheContext, ms: number | undefined): CallDeadlines | undefined {
+  if (ms === undefined || ms <= 0 || !Number.isFinite(ms)) return undefined;
+  let deadlines = ctx.deadlines.get(ms);
+  if (deadlines === undefined) {
+    deadlines = new CallDeadlines(ms);
+    ctx.deadlines.set(ms, deadlines);
+  }
+  return deadlines;
 }
 
 /** Counts a failure, records it on the request and passes it to the `onError` hook. */

@@ -5,10 +5,11 @@ import { InvalidRequestError } from './errors.js';
  * that mean the same thing serialize to the same string whatever their key order.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, new Set());
+  return write(value, undefined);
 }
 
-function write(value: unknown, seen: Set<object>): string {
+/** `seen`: the objects being written (a cycle check), made at the first object met. */
+function write(value: unknown, seen: Set<object> | undefined): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -22,6 +23,7 @@ function write(value: unknown, seen: Set<object>): string {
       }
       return JSON.stringify(value);
     case 'object': {
+      seen ??= new Set();
       if (seen.has(value)) {
         throw new InvalidRequestError(
           'request parameters hold a circular reference; pass plain JSON values.',

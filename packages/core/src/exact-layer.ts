@@ -22,8 +22,11 @@ export async function lookupExact(ctx: CacheContext, p: Prepared): Promise<Hit |
   p.timings.exactMs = performance.now() - t;
   if (!got.ok || got.value === undefined) return undefined;
   const entry = got.value;
-  if (!(await usableEntry(ctx, entry, p.key, p))) return undefined;
-  return { source: 'exact', entry };
+  if (!wellFormedEntry(entry, p.key, p)) {
+    await discardCorrupt(ctx, p.key, p);
+    return undefined;
+  }
+  return entry.expiresAt > c.now() ? { source: 'exact', entry } : undefined;
 }
 
 /**
@@ -36,33 +39,44 @@ export async function usableEntry(
   key: string,
   p: Prepared,
 ): Promise<boolean> {
-  const c = ctx.config;
-  const wellFormed =
+  if (!wellFormedEntry(entry, key, p)) {
+    await discardCorrupt(ctx, key, p);
+    return false;
+  }
+  return entry.expiresAt > ctx.config.now();
+}
+
+/** Whether `entry` is a well-formed entry of the request's scope filed under `key`. */
+function wellFormedEntry(entry: CacheEntry, key: string, p: Prepared): boolean {
+  return (
     entry !== null &&
     typeof entry === 'object' &&
     entry.key === key &&
     entry.scope === p.scope &&
     typeof entry.prompt === 'string' &&
     // A well-formed value copied under another key (stores like Redis derive key and scope
-    // from where the value sits) must not answer that key's question.
-    entryKey(p.scope, entry.prompt) === key &&
+    // from where the value sits) must not answer that key's question: under the request's own
+    // key only its own prompt may be stored, under another key a prompt hashing to it.
+    (key === p.key ? entry.prompt === p.prompt : entryKey(p.scope, entry.prompt) === key) &&
     typeof entry.response?.content === 'string' &&
     typeof entry.createdAt === 'number' &&
-    typeof entry.expiresAt === 'number';
-  if (!wellFormed) {
-    ctx.counters.recordError(`${c.exactStore.name}:corrupt`);
-    p.failures.push(`${c.exactStore.name}:corrupt`);
-    await attempt(
-      ctx,
-      c.exactStore.name,
-      c.timeouts.exactStoreMs,
-      () => c.exactStore.delete(key),
-      p,
-      false,
-    );
-    return false;
-  }
-  return entry.expiresAt > c.now();
+    typeof entry.expiresAt === 'number'
+  );
+}
+
+/** Counts the corrupt entry under `key` and deletes it (a failing delete is absorbed). */
+async function discardCorrupt(ctx: CacheContext, key: string, p: Prepared): Promise<void> {
+  const c = ctx.config;
+  ctx.counters.recordError(`${c.exactStore.name}:corrupt`);
+  p.failures.push(`${c.exactStore.name}:corrupt`);
+  await attempt(
+    ctx,
+    c.exactStore.name,
+    c.timeouts.exactStoreMs,
+    () => c.exactStore.delete(key),
+    p,
+    false,
+  );
 }
 
 /** Sliding TTL: pushes a hit entry's expiry forward, never past its maximum age. */

@@ -8,6 +8,7 @@ export {
 } from './cache-config.js';
 export type * from './cache-options.js';
 export type * from './cache-result.js';
+export * from './call-deadlines.js';
 export * from './canonical-json.js';
 export * from './embed-input.js';
 export * from './embedding-batcher.js';

@@ -11,8 +11,26 @@ const WHITESPACE = /\s+/gu;
  * `caseFold` is set. The model always receives the caller's original text.
  */
 export function normalizePrompt(text: string, options: NormalizationOptions = {}): string {
-  const out = text.normalize('NFKC').replace(CONTROL, '').replace(WHITESPACE, ' ').trim();
+  const out = isTidyAscii(text)
+    ? text
+    : text.normalize('NFKC').replace(CONTROL, '').replace(WHITESPACE, ' ').trim();
   return options.caseFold === true ? out.toLowerCase() : out;
+}
+
+/**
+ * True when `text` is already in normal form without Unicode work: printable ASCII only (NFKC
+ * leaves it alone, no control characters), single spaces between words, none at either end.
+ * Most prompts are; this spares them three passes over the text.
+ */
+function isTidyAscii(text: string): boolean {
+  if (text.length === 0 || text.charCodeAt(0) === 0x20) return false;
+  let previous = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || (code === 0x20 && previous === 0x20)) return false;
+    previous = code;
+  }
+  return previous !== 0x20;
 }
 
 // Without the `u` flag the pattern sees UTF-16 code units, so it can find unpaired halves.

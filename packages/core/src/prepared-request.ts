@@ -8,8 +8,8 @@ import type { RequestOptions } from './cache-options.js';
 import type { RejectedCandidate, StepTimings } from './cache-result.js';
 import { InvalidRequestError } from './errors.js';
 import { normalizePrompt } from './normalize.js';
-import { entryKey, scopeOf } from './scope.js';
-import { matchTtlRule } from './ttl-rules.js';
+import type { PromptMemo } from './prompt-memo.js';
+import { scopeOf } from './scope.js';
 import type { ChatRequest } from './types.js';
 import { sanitizeMetadata, validateRequest, validateRequestOptions } from './validate.js';
 
@@ -50,9 +50,13 @@ export interface Prepared {
 /** Nothing a reader could see: empty, or only format characters (zero-width space, joiners, bidi marks) and whitespace. */
 const INVISIBLE_ONLY = /^[\p{Cf}\s]*$/u;
 
-/** Validates a request and its options and applies the cache's policy; throws typed errors on bad input. */
+/**
+ * Validates a request and its options and applies the cache's policy; throws typed errors on bad
+ * input. `prompts` remembers digests and TTL rules of recent prompts.
+ */
 export function prepareRequest(
   c: ResolvedCacheConfig,
+  prompts: PromptMemo,
   request: ChatRequest,
   rawOptions: RequestOptions | undefined,
 ): Prepared {
@@ -72,7 +76,7 @@ export function prepareRequest(
     namespace: options.namespace ?? c.namespace,
     tenant: options.tenant,
   });
-  const key = entryKey(scope, prompt);
+  const key = `${scope}:${prompts.digest(prompt)}`;
   let cacheable = true;
   let reason: string | undefined;
   let category: string | undefined;
@@ -84,7 +88,7 @@ export function prepareRequest(
     cacheable = false;
     reason = `temperature ${request.temperature} is above the cache's limit of ${c.temperatureLimit}`;
   } else {
-    const rule = matchTtlRule(c.ttlRules, prompt, request);
+    const rule = prompts.rule(prompt, request);
     if (rule !== undefined) {
       category = rule.name;
       if (rule.ttlMs === 'no-store') {

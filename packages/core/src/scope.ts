@@ -26,8 +26,23 @@ function sha256Hex(text: string): string {
  * from canonical JSON so key order never matters. 32 hex characters (128 bits of SHA-256).
  */
 export function scopeOf(request: ChatRequest, context: ScopeContext): string {
-  return sha256Hex(scopeJson(request, context));
+  const json = scopeJson(request, context);
+  if (json.length > MEMO_MAX_CHARS) return sha256Hex(json);
+  let scope = recentScopes.get(json);
+  if (scope === undefined) {
+    scope = sha256Hex(json);
+    if (recentScopes.size >= MEMO_SIZE) recentScopes.clear();
+    recentScopes.set(json, scope);
+  }
+  return scope;
 }
+
+// Most requests share a few scopes (one system prompt, one model, one tenant): their hashes are
+// remembered by scope JSON, which a map finds faster than SHA-256 recomputes it. Only short JSON
+// (no long conversations) is kept, so the memo stays under a megabyte.
+const MEMO_SIZE = 256;
+const MEMO_MAX_CHARS = 4096;
+const recentScopes = new Map<string, string>();
 
 /**
  * `canonicalJson` of the scope record
@@ -86,5 +101,10 @@ function member(open: string, name: string, value: unknown, written?: string): s
 
 /** The entry key `<scope>:<digest>` of a normalized prompt in `scope` (see `scopeOfKey`). */
 export function entryKey(scope: string, normalizedPrompt: string): string {
-  return `${scope}:${sha256Hex(normalizedPrompt)}`;
+  return `${scope}:${promptDigest(normalizedPrompt)}`;
+}
+
+/** The digest part of a normalized prompt's entry key: 32 hex characters of its SHA-256. */
+export function promptDigest(normalizedPrompt: string): string {
+  return sha256Hex(normalizedPrompt);
 }

@@ -22,6 +22,7 @@ import { CacheMetrics } from './metrics.js';
 import type { MetricsSnapshot } from './metrics-snapshot.js';
 import { callModel } from './model-call.js';
 import { markDone, type Prepared, prepareRequest } from './prepared-request.js';
+import { PromptMemo } from './prompt-memo.js';
 import { SemanticLayer } from './semantic-layer.js';
 import { SingleFlight } from './single-flight.js';
 import type { CacheEntry, ChatModel, ChatRequest, ChatResponse } from './types.js';
@@ -66,6 +67,7 @@ export class SemanticCache implements SemanticCacheApi {
   private readonly repairs = new VectorRepairs();
   private readonly ctx: CacheContext;
   private readonly semanticLayer: SemanticLayer;
+  private readonly prompts: PromptMemo;
   private closed = false;
 
   /** Throws `InvalidOptionError` (or `DimensionMismatchError`) on bad options. */
@@ -89,8 +91,10 @@ export class SemanticCache implements SemanticCacheApi {
       counters: this.counters,
       batcher: this.batcher,
       repairs: this.repairs,
+      deadlines: new Map(),
     };
     this.semanticLayer = new SemanticLayer(this.ctx);
+    this.prompts = new PromptMemo(c.ttlRules);
   }
 
   /** Embedder calls made so far (batched calls count once). */
@@ -111,14 +115,14 @@ export class SemanticCache implements SemanticCacheApi {
     request: ChatRequest,
     options?: RequestOptions,
   ): { scope: string; key: string; prompt: string } {
-    const p = prepareRequest(this.config, request, options);
+    const p = prepareRequest(this.config, this.prompts, request, options);
     return { scope: p.scope, key: p.key, prompt: p.prompt };
   }
 
   /** Read-through: a cached answer, or the model's (stored unless policy or `noStore` forbids). */
   async complete(request: ChatRequest, options?: RequestOptions): Promise<CacheResult> {
     this.assertOpen();
-    const p = prepareRequest(this.config, request, options);
+    const p = prepareRequest(this.config, this.prompts, request, options);
     const model = this.requireModel('complete');
     if (!p.cacheable) {
       const response = await callModel(this.ctx, model, p, p.options.signal);
@@ -126,7 +130,10 @@ export class SemanticCache implements SemanticCacheApi {
     }
     if (p.options.refresh === true) return this.refresh(model, p);
     const hit = await lookupExact(this.ctx, p);
-    if (hit !== undefined) return this.finishHit('complete', p, hit);
+    if (hit !== undefined) {
+      if (this.config.slidingTtl) await slideExpiry(this.ctx, p, hit.entry);
+      return this.finishHit('complete', p, hit);
+    }
     return this.missThroughFlight('complete', model, p);
   }
 
@@ -139,14 +146,17 @@ export class SemanticCache implements SemanticCacheApi {
    */
   async stream(request: ChatRequest, options?: RequestOptions): Promise<CacheStream> {
     this.assertOpen();
-    const p = prepareRequest(this.config, request, options);
+    const p = prepareRequest(this.config, this.prompts, request, options);
     const model = this.requireModel('stream');
     if (!p.cacheable) return this.streamFromModel(model, p, 'bypass');
     if (p.options.refresh === true) return this.streamFromModel(model, p, 'refresh');
     const flightKey = p.store ? p.key : `${p.key}#no-store`;
     let hit = await lookupExact(this.ctx, p);
     if (hit === undefined && !this.flights.has(flightKey)) hit = await this.semanticLayer.lookup(p);
-    if (hit !== undefined) return replay(await this.finishHit('stream', p, hit));
+    if (hit !== undefined) {
+      if (this.config.slidingTtl) await slideExpiry(this.ctx, p, hit.entry);
+      return replay(this.finishHit('stream', p, hit));
+    }
     if (this.flights.has(flightKey)) {
       return replay(await this.missThroughFlight('stream', model, p));
     }
@@ -156,7 +166,7 @@ export class SemanticCache implements SemanticCacheApi {
   /** Cache-aside lookup: never calls the model. */
   async lookup(request: ChatRequest, options?: RequestOptions): Promise<LookupResult> {
     this.assertOpen();
-    const p = prepareRequest(this.config, request, options);
+    const p = prepareRequest(this.config, this.prompts, request, options);
     const base = {
       key: p.key,
       scope: p.scope,
@@ -171,7 +181,7 @@ export class SemanticCache implements SemanticCacheApi {
     if (!p.cacheable) {
       markDone(p);
       this.counters.recordRequest('bypass', p.timings.totalMs, false);
-      this.emit({ operation: 'lookup', source: 'bypass', ...this.eventBase(p) });
+      this.emit(p, 'lookup', 'bypass');
       return { hit: false, source: 'bypass', ...base };
     }
     let hit: Hit | undefined;
@@ -181,21 +191,15 @@ export class SemanticCache implements SemanticCacheApi {
     if (hit === undefined) {
       markDone(p);
       this.counters.recordLookupMiss();
-      this.emit({ operation: 'lookup', source: 'miss', ...this.eventBase(p) });
+      this.emit(p, 'lookup', 'miss');
       return { hit: false, source: 'miss', ...base };
     }
-    await slideExpiry(this.ctx, p, hit.entry);
+    if (this.config.slidingTtl) await slideExpiry(this.ctx, p, hit.entry);
     const ageMs = Math.max(0, this.config.now() - hit.entry.createdAt);
     markDone(p);
     this.counters.recordRequest(hit.source, p.timings.totalMs, false);
     this.counters.recordSaved(hit.entry.response.usage);
-    this.emit({
-      operation: 'lookup',
-      source: hit.source,
-      similarity: hit.similarity,
-      ageMs,
-      ...this.eventBase(p),
-    });
+    this.emit(p, 'lookup', hit.source, hit.similarity, ageMs);
     return {
       hit: true,
       source: hit.source,
@@ -218,7 +222,7 @@ export class SemanticCache implements SemanticCacheApi {
     options?: RequestOptions,
   ): Promise<StoreResult> {
     this.assertOpen();
-    const p = prepareRequest(this.config, request, options);
+    const p = prepareRequest(this.config, this.prompts, request, options);
     validateResponse(response);
     if (!p.store) {
       return {
@@ -311,6 +315,7 @@ export class SemanticCache implements SemanticCacheApi {
     }
     if (value.source === 'semantic' && value.entry !== undefined) {
       const hit: Hit = { source: 'semantic', entry: value.entry, similarity: value.similarity };
+      if (!shared && this.config.slidingTtl) await slideExpiry(this.ctx, p, hit.entry);
       return this.finishHit(operation, p, hit, shared);
     }
     return this.finish(operation, p, {
@@ -406,13 +411,16 @@ export class SemanticCache implements SemanticCacheApi {
 
   // ---- results -----------------------------------------------------------------------------
 
-  private async finishHit(
+  /**
+   * The result of a hit (its sliding expiry already pushed forward, see `slideExpiry`). Not
+   * async: an exact hit should not pay for promise hops it does not need.
+   */
+  private finishHit(
     operation: 'complete' | 'stream',
     p: Prepared,
     hit: Hit,
     shared = false,
-  ): Promise<CacheResult> {
-    if (!shared) await slideExpiry(this.ctx, p, hit.entry);
+  ): CacheResult {
     if (!shared) this.counters.recordSaved(hit.entry.response.usage);
     return this.finish(operation, p, {
       source: hit.source,
@@ -463,23 +471,23 @@ export class SemanticCache implements SemanticCacheApi {
     if (r.matchedPrompt !== undefined) result.matchedPrompt = r.matchedPrompt;
     if (r.matchedKey !== undefined) result.matchedKey = r.matchedKey;
     if (r.changed !== undefined) result.changed = r.changed;
-    this.emit({
-      operation,
-      source: r.source,
-      similarity: r.similarity,
-      ageMs: r.ageMs,
-      ...this.eventBase(p),
-    });
+    this.emit(p, operation, r.source, r.similarity, r.ageMs);
     return result;
   }
 
-  private eventBase(
+  /** Passes the request's `LookupEvent` to the `onLookup` hook, when there is one. */
+  private emit(
     p: Prepared,
-  ): Pick<
-    LookupEvent,
-    'key' | 'scope' | 'tenant' | 'reason' | 'rejected' | 'failures' | 'timings'
-  > {
-    return {
+    operation: LookupEvent['operation'],
+    source: LookupEvent['source'],
+    similarity?: number,
+    ageMs?: number,
+  ): void {
+    const hook = this.config.onLookup;
+    if (hook === undefined) return;
+    const event: LookupEvent = {
+      operation,
+      source,
       key: p.key,
       scope: p.scope,
       tenant: p.options.tenant,
@@ -488,11 +496,8 @@ export class SemanticCache implements SemanticCacheApi {
       failures: p.failures,
       timings: p.timings,
     };
-  }
-
-  private emit(event: LookupEvent): void {
-    const hook = this.config.onLookup;
-    if (hook === undefined) return;
+    if (similarity !== undefined) event.similarity = similarity;
+    if (ageMs !== undefined) event.ageMs = ageMs;
     try {
       hook(event);
     } catch (error) {

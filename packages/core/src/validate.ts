@@ -85,10 +85,11 @@ export function validateRequest(request: unknown, maxPromptBytes: number): strin
     );
   }
   let bytes = 0;
-  r.messages.forEach((m: unknown, i) => {
+  for (let i = 0; i < r.messages.length; i++) {
+    const m: unknown = r.messages[i];
     validateMessage(m, i);
     bytes += Buffer.byteLength((m as ChatMessage).content, 'utf8');
-  });
+  }
   const last = r.messages.at(-1) as ChatMessage;
   if (last.role !== 'user') {
     throw new InvalidRequestError(
@@ -144,15 +145,16 @@ function validateMessage(m: unknown, i: number): void {
   }
 }
 
+function finite(name: string, v: unknown, min: number, max: number): void {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new InvalidRequestError(
+      `request.${name} must be a finite number from ${min} to ${max}, got ${describe(v)}.`,
+    );
+  }
+}
+
 function validateParams(r: Partial<ChatRequest>): void {
-  const finite = (name: string, v: unknown, min: number, max: number): void => {
-    if (v === undefined) return;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-      throw new InvalidRequestError(
-        `request.${name} must be a finite number from ${min} to ${max}, got ${describe(v)}.`,
-      );
-    }
-  };
   finite('temperature', r.temperature, 0, 2);
   finite('topP', r.topP, 0, 1);
   if (

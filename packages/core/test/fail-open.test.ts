@@ -146,6 +146,21 @@ describe('corrupt entries, aborts and model timeouts', () => {
     expect((await cache.complete(ask(prompt))).source).toBe('exact');
   });
 
+  it("serves no entry filed under the request's key that holds another prompt", async () => {
+    const { cache, exactStore, model } = setup();
+    const first = await cache.complete(ask(prompt));
+    const key = first.key as string;
+    const memory = exactStore.inner as MemoryExactStore;
+    const entry = await memory.get(key);
+    // Well formed in every field, but for another question: a digest collision, or a copy.
+    exactStore.garbage.set(key, { ...entry, prompt: 'What is the capital of Germany?' });
+    const r = await cache.complete(ask(prompt));
+    expect(r.source).toBe('model');
+    expect(r.failures).toContain('faulty:corrupt');
+    expect(model.calls).toBe(2);
+    expect(exactStore.garbage.has(key)).toBe(false);
+  });
+
   it("a leader's abort does not fail the callers sharing its model call", async () => {
     const exactStore = new MemoryExactStore();
     const model = new CountingModel();

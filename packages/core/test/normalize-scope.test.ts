@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../src/index.js';
 import { canonicalJson, entryKey, normalizePrompt, scopeOf, scopeOfKey } from '../src/index.js';
@@ -17,6 +18,28 @@ describe('normalizePrompt', () => {
   it('folds case only when asked', () => {
     expect(normalizePrompt('What Is PYTHON')).toBe('What Is PYTHON');
     expect(normalizePrompt('What Is PYTHON', { caseFold: true })).toBe('what is python');
+  });
+
+  it('gives tidy ASCII prompts (its fast path) the same form as the full normalization', () => {
+    const full = (text: string) =>
+      text
+        .normalize('NFKC')
+        .replace(/[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/gu, '')
+        .replace(/\s+/gu, ' ')
+        .trim();
+    const char = fc.constantFrom(
+      ...'aZ9?! ~\t\n\u0000\u007f\u00a0\u00e9\ufb01\u3000\u200b'.split(''),
+    );
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 12 }), fc.boolean(), (chars, caseFold) => {
+        const text = chars.join('');
+        const expected = caseFold ? full(text).toLowerCase() : full(text);
+        expect(normalizePrompt(text, { caseFold })).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(normalizePrompt('What is  Python?')).toBe('What is Python?');
+    expect(normalizePrompt('What is Python? ')).toBe('What is Python?');
   });
 });
 
@@ -169,11 +192,22 @@ describe('scope hashes stay what they were', () => {
         ],
       },
     ];
-    for (const request of variants) {
-      for (const c of [ctx, { version: '2', namespace: 'ns "q"', tenant: 'é' }]) {
-        expect(scopeOf(request, c)).toBe(generic(request, c));
+    // Too long for the memo of recent scopes: hashed each time.
+    variants.push({
+      ...r1,
+      messages: [{ role: 'system', content: 'x'.repeat(5000) }, ...r1.messages],
+    });
+    // Twice: the second round comes from the memo of recent scopes.
+    for (let round = 0; round < 2; round++) {
+      for (const request of variants) {
+        for (const c of [ctx, { version: '2', namespace: 'ns "q"', tenant: 'é' }]) {
+          expect(scopeOf(request, c)).toBe(generic(request, c));
+        }
       }
     }
+    // More scopes than the memo holds: it starts over, and answers stay right.
+    for (let i = 0; i < 600; i++) scopeOf({ ...r1, model: `m${i}` }, ctx);
+    expect(scopeOf(r1, ctx)).toBe(generic(r1, ctx));
   });
 
   it('rejects non-finite numbers and circular parameters as before', () => {

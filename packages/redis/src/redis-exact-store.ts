@@ -1,5 +1,6 @@
 import {
   type CacheEntry,
+  CallDeadlines,
   ClosedError,
   CorruptEntryError,
   type ExactSetOptions,
@@ -8,9 +9,9 @@ import {
   InvalidRequestError,
   scopeOfKey,
   TimeoutError,
+  withTimeout,
 } from '@cache/core';
 import { Cluster, Redis } from 'ioredis';
-import { CallDeadlines } from './call-deadlines.js';
 import { decodeEntry, encodeEntry } from './entry-codec.js';
 import { describeTarget, toStoreError } from './redis-errors.js';
 import { checkPrefix, DEFAULT_PREFIX, redisKeyOf, scanPattern } from './redis-keys.js';
@@ -183,7 +184,7 @@ export class RedisExactStore implements ExactStore {
     this.closed = true;
     if (!this.ownsClient) return;
     try {
-      await withTimeout(this.client.quit(), this.timeoutMs);
+      await withTimeout(this.client.quit(), this.timeoutMs, 'RedisExactStore close (QUIT)');
     } catch {
       // quit could not be delivered (server down or slow); disconnect below drops the socket anyway.
     } finally {
@@ -232,33 +233,11 @@ export class RedisExactStore implements ExactStore {
    */
   private run<T>(operation: string, call: () => Promise<T>): Promise<T> {
     this.assertOpen();
-    return new Promise<T>((resolve, reject) => {
-      const fail = (error: unknown): void =>
-        reject(toStoreError(operation, this.target, error, this.lastConnectionError));
-      const pending = this.deadlines.add(() =>
-        fail(new TimeoutError(`RedisExactStore ${operation}`, this.timeoutMs)),
-      );
-      let answer: Promise<T>;
-      try {
-        answer = call();
-      } catch (error) {
-        this.deadlines.settle(pending);
-        fail(error);
-        return;
-      }
-      answer.then(
-        (value) => {
-          if (pending.done) return;
-          this.deadlines.settle(pending);
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (pending.done) return;
-          this.deadlines.settle(pending);
-          fail(error);
-        },
-      );
-    });
+    return this.deadlines.run(
+      call,
+      () => new TimeoutError(`RedisExactStore ${operation}`, this.timeoutMs),
+      (error) => toStoreError(operation, this.target, error, this.lastConnectionError),
+    );
   }
 }
 
@@ -289,12 +268,4 @@ function positiveInteger(value: number, name: string): number {
     );
   }
   return value;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what = 'Redis'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -23,7 +23,43 @@ export class CallDeadlines {
   private refed = false;
 
   /** `timeoutMs`: the timeout of every call. */
-  constructor(private readonly timeoutMs: number) {}
+  constructor(readonly timeoutMs: number) {}
+
+  /**
+   * Runs `call` under the timeout: resolves like it, or rejects with `timeoutError()` once the
+   * timeout has passed. Every rejection (a throw of `call` included) goes through `mapError`.
+   */
+  run<T>(
+    call: () => Promise<T>,
+    timeoutError: () => unknown,
+    mapError: (error: unknown) => unknown = (error) => error,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const pending = this.add(() => reject(mapError(timeoutError())));
+      let answer: Promise<T>;
+      try {
+        answer = call();
+        // A third-party adapter may return a plain value despite its interface.
+        if (typeof answer?.then !== 'function') answer = Promise.resolve(answer);
+      } catch (error) {
+        this.settle(pending);
+        reject(mapError(error));
+        return;
+      }
+      answer.then(
+        (value) => {
+          if (pending.done) return;
+          this.settle(pending);
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (pending.done) return;
+          this.settle(pending);
+          reject(mapError(error));
+        },
+      );
+    });
+  }
 
   /** Starts the clock of one call; `expire` runs if `settle` was not called within the timeout. */
   add(expire: () => void): PendingCall {

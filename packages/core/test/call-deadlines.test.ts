@@ -41,3 +41,57 @@ describe('CallDeadlines', () => {
     expect(expired).toBe(0);
   });
 });
+
+describe('CallDeadlines.run', () => {
+  it('resolves like the call, and rejects with the mapped timeout error when it is late', async () => {
+    const deadlines = new CallDeadlines(20);
+    const map = (error: unknown) => new Error(`mapped: ${(error as Error).message}`);
+    await expect(
+      deadlines.run(
+        async () => 7,
+        () => new Error('late'),
+        map,
+      ),
+    ).resolves.toBe(7);
+    await expect(
+      deadlines.run(
+        () => new Promise(() => undefined),
+        () => new Error('late'),
+        map,
+      ),
+    ).rejects.toThrow('mapped: late');
+    await expect(
+      deadlines.run(
+        () => Promise.reject(new Error('refused')),
+        () => new Error('late'),
+        map,
+      ),
+    ).rejects.toThrow('mapped: refused');
+  });
+
+  it('turns a synchronous throw into a rejection, and takes a plain value', async () => {
+    const deadlines = new CallDeadlines(20);
+    await expect(
+      deadlines.run(
+        () => {
+          throw new Error('bad key');
+        },
+        () => new Error('late'),
+      ),
+    ).rejects.toThrow('bad key');
+    const plain = (() => 5) as unknown as () => Promise<number>;
+    await expect(deadlines.run(plain, () => new Error('late'))).resolves.toBe(5);
+  });
+
+  it('ignores an answer that arrives after the timeout', async () => {
+    const deadlines = new CallDeadlines(10);
+    let answer: (value: number) => void = () => undefined;
+    const late = deadlines.run(
+      () => new Promise<number>((resolve) => (answer = resolve)),
+      () => new Error('late'),
+    );
+    await expect(late).rejects.toThrow('late');
+    answer(1);
+    await wait(5);
+  });
+});
