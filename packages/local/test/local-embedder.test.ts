@@ -1,3 +1,6 @@
+// The built package: LocalEmbedder starts its worker thread from dist/embed-worker.js.
+
+import { execFileSync } from 'node:child_process';
 import {
   ClosedError,
   cosineSimilarity,
@@ -6,7 +9,7 @@ import {
   norm,
 } from '@cache/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalEmbedder } from '../src/index.js';
+import { LocalEmbedder } from '../dist/index.js';
 
 const embedder = new LocalEmbedder();
 afterAll(() => embedder.close());
@@ -90,5 +93,60 @@ describe('LocalEmbedder', () => {
     await fresh.close();
     await fresh.close();
     await expect(fresh.embed(['a cat'])).rejects.toBeInstanceOf(ClosedError);
+  });
+
+  it('embeds in a worker thread: timers keep firing while a large batch is embedded', async () => {
+    // One forward pass over all 256 texts: on the main thread it would hold the event loop
+    // from start to end, and no tick could fire before the vectors arrive.
+    const onePass = new LocalEmbedder({ maxBatchSize: 256 });
+    try {
+      await onePass.load();
+      const texts = Array.from({ length: 256 }, (_, i) => `question number ${i} about the sea`);
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      let ticksWhenDone = -1;
+      try {
+        await onePass.embed(texts).then(() => {
+          ticksWhenDone = ticks;
+        });
+      } finally {
+        clearInterval(timer);
+      }
+      expect(ticksWhenDone).toBeGreaterThan(3);
+    } finally {
+      await onePass.close();
+    }
+  });
+
+  it('answers an abort at once, and keeps working afterwards', async () => {
+    const controller = new AbortController();
+    const texts = Array.from({ length: 128 }, (_, i) => `a long list of texts ${i}`);
+    const pending = embedder.embed(texts, { signal: controller.signal });
+    controller.abort(new Error('caller left'));
+    await expect(pending).rejects.toThrow('caller left');
+    const [v] = await embedder.embed(['still here']);
+    expect(v).toHaveLength(512);
+  });
+
+  it('rejects calls still waiting when closed', async () => {
+    const fresh = new LocalEmbedder();
+    await fresh.load();
+    const pending = fresh.embed(Array.from({ length: 128 }, (_, i) => `text ${i}`));
+    const outcome = expect(pending).rejects.toBeInstanceOf(ClosedError);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the texts are with the worker now
+    await fresh.close();
+    await outcome;
+  });
+
+  it('does not keep the process alive once no call waits (no close needed to exit)', () => {
+    const script = `import { LocalEmbedder } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+const e = new LocalEmbedder();
+const [v] = await e.embed(['hello']);
+console.log(v.length);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(out.trim()).toBe('512');
   });
 });

@@ -51,7 +51,7 @@ describe('options', () => {
       adaptiveProbes: true,
       poolBits: 256,
       verify: true,
-      hammingSigma: 5,
+      hammingSigma: 3,
       seed: 0x5eed1e55,
     });
     expect(store.name).toBe('lsh');

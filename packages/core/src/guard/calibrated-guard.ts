@@ -70,6 +70,11 @@ export class CalibratedGuard implements HitGuard {
     return { accept, reasons, score };
   }
 
+  /** Analyzes `query` now (while its embedding is computed), so `judge` finds it done. */
+  prepare(query: string): void {
+    this.#analyze(query);
+  }
+
   /** Like `judge`, with the conflicts and features behind the decision. */
   explain(query: string, candidate: GuardCandidate): GuardExplanation {
     const a = this.#analyze(query);
