@@ -6,6 +6,7 @@ import {
   type Embedder,
   EmbedderError,
   InvalidOptionError,
+  raceAbort,
 } from '@cache/core';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 
@@ -106,25 +107,8 @@ export class LocalEmbedder implements Embedder {
     if (thread.waiting.size === 1) thread.worker.ref();
     const request: WorkerRequest = { id, texts: [...texts] };
     thread.worker.postMessage(request);
-    if (signal === undefined) return vectors;
-    // An abort answers the caller at once; the worker's late answer is then dropped.
-    return new Promise<Float32Array[]>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.#settle(thread, id);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      vectors.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+    // An abort answers the caller at once; the worker's late answer then settles nobody.
+    return raceAbort(vectors, signal);
   }
 
   /** Ends the worker and frees the model. Later `embed` calls reject with `ClosedError`. Safe to call twice. */
