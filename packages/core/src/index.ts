@@ -19,6 +19,7 @@ export * from './memory-exact-store.js';
 export * from './metrics.js';
 export type * from './metrics-snapshot.js';
 export * from './normalize.js';
+export * from './provider-errors.js';
 export * from './retry.js';
 export * from './scope.js';
 export * from './semantic-cache.js';

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import {
   assertEmbedderInput,
+  type CacheError,
   type CallOptions,
   ClosedError,
   type Embedder,
@@ -35,6 +36,8 @@ interface ModelThread {
   /** Settles when the model has loaded (rejects with `EmbedderError` when it could not). */
   ready: Promise<void>;
   waiting: Map<number, Waiting>;
+  /** Rejects the load (if still pending) and every waiting call with `error`; ends the worker. */
+  fail: (error: CacheError) => void;
 }
 
 /**
@@ -118,10 +121,7 @@ export class LocalEmbedder implements Embedder {
     const thread = this.#thread;
     this.#thread = undefined;
     if (thread === undefined) return;
-    for (const [id, waiting] of thread.waiting) {
-      thread.waiting.delete(id);
-      waiting.reject(new ClosedError('LocalEmbedder'));
-    }
+    thread.fail(new ClosedError('LocalEmbedder'));
     await thread.worker.terminate();
   }
 
@@ -135,17 +135,14 @@ export class LocalEmbedder implements Embedder {
     });
     const waiting = new Map<number, Waiting>();
     let loaded: () => void = () => undefined;
-    let failed: (error: EmbedderError) => void = () => undefined;
+    let failed: (error: CacheError) => void = () => undefined;
     const ready = new Promise<void>((resolve, reject) => {
       loaded = resolve;
       failed = reject;
     });
     ready.catch(() => undefined);
-    const thread: ModelThread = { worker, ready, waiting };
-    this.#thread = thread;
-
     // Drops this thread so the next call starts a fresh one (a load failure is retried then).
-    const fail = (error: EmbedderError): void => {
+    const fail = (error: CacheError): void => {
       if (this.#thread === thread) this.#thread = undefined;
       failed(error);
       for (const [id, w] of waiting) {
@@ -154,6 +151,9 @@ export class LocalEmbedder implements Embedder {
       }
       void worker.terminate();
     };
+    const thread: ModelThread = { worker, ready, waiting, fail };
+    this.#thread = thread;
+
     worker.on('message', (reply: WorkerReply) => {
       if ('ready' in reply) {
         loaded();

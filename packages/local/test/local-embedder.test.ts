@@ -138,6 +138,14 @@ describe('LocalEmbedder', () => {
     await outcome;
   });
 
+  it('rejects calls waiting for the model to load when closed', async () => {
+    const fresh = new LocalEmbedder();
+    const pending = fresh.embed(['a cat']);
+    const outcome = expect(pending).rejects.toBeInstanceOf(ClosedError);
+    await fresh.close();
+    await outcome;
+  });
+
   it('does not keep the process alive once no call waits (no close needed to exit)', () => {
     const script = `import { LocalEmbedder } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
 const e = new LocalEmbedder();

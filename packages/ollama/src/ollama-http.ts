@@ -1,5 +1,5 @@
 import type { FailureVerdict } from '@cache/core';
-import { CacheError, EmbedderError, ModelError, RetryAfterTooLongError } from '@cache/core';
+import { type ProviderFailure, providerCallError } from '@cache/core';
 
 /** Default address of a local Ollama server. */
 export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';
@@ -108,7 +108,11 @@ export function judgeOllamaError(error: unknown): FailureVerdict {
   return { retryable: false };
 }
 
-/** A typed error of `@cache/core` for a failed call; aborts rethrow the signal's reason. */
+/**
+ * A typed `@cache/core` error for a failed call to the Ollama at `baseUrl` (see
+ * `providerCallError`). `kind` picks `EmbedderError` or `ModelError`; aborts rethrow the
+ * signal's reason instead.
+ */
 export function toCacheError(
   error: unknown,
   kind: 'embedder' | 'model',
@@ -116,15 +120,10 @@ export function toCacheError(
   baseUrl: string,
   signal?: AbortSignal,
 ): unknown {
-  if (signal?.aborted) return signal.reason;
-  if (error instanceof CacheError) return error;
-  const make = (message: string, retryable: boolean): CacheError =>
-    kind === 'embedder'
-      ? new EmbedderError(`${what}: ${message}`, { cause: error, retryable })
-      : new ModelError(`${what}: ${message}`, { cause: error, retryable });
-  if (error instanceof RetryAfterTooLongError) {
-    return make(`${error.message}, longer than maxRetryAfterMs; try again later.`, true);
-  }
+  return providerCallError(error, kind, what, (e) => describeOllamaFailure(e, baseUrl), signal);
+}
+
+function describeOllamaFailure(error: unknown, baseUrl: string): ProviderFailure | undefined {
   if (error instanceof OllamaHttpError) {
     const { retryable } = judgeOllamaError(error);
     const advice =
@@ -133,25 +132,28 @@ export function toCacheError(
         : retryable
           ? ' Retries are exhausted; try again later or raise maxRetries.'
           : '';
-    return make(`Ollama answered ${error.status}: ${error.message}.${advice}`, retryable);
+    return { message: `Ollama answered ${error.status}: ${error.message}.${advice}`, retryable };
   }
   if (error instanceof OllamaTimeoutError) {
-    return make(`${error.message}; raise timeoutMs or check the server at ${baseUrl}.`, true);
+    return {
+      message: `${error.message}; raise timeoutMs or check the server at ${baseUrl}.`,
+      retryable: true,
+    };
   }
-  if (error instanceof OllamaProtocolError) return make(error.message, false);
+  if (error instanceof OllamaProtocolError) return { message: error.message, retryable: false };
   // The timeout signal can also fire while a stream's body is read, after postJson returned.
   if (error instanceof Error && error.name === 'TimeoutError') {
-    return make(
-      `the answer did not finish in time; raise timeoutMs or check the server at ${baseUrl}.`,
-      true,
-    );
+    return {
+      message: `the answer did not finish in time; raise timeoutMs or check the server at ${baseUrl}.`,
+      retryable: true,
+    };
   }
   if (error instanceof TypeError) {
     const code = (error.cause as { code?: unknown } | undefined)?.code;
-    return make(
-      `could not reach Ollama at ${baseUrl} (${typeof code === 'string' ? code : error.message}); check OLLAMA_URL and that the server runs.`,
-      true,
-    );
+    return {
+      message: `could not reach Ollama at ${baseUrl} (${typeof code === 'string' ? code : error.message}); check OLLAMA_URL and that the server runs.`,
+      retryable: true,
+    };
   }
-  return make(error instanceof Error ? error.message : String(error), false);
+  return undefined;
 }

@@ -1,10 +1,4 @@
-import {
-  CacheError,
-  EmbedderError,
-  type FailureVerdict,
-  ModelError,
-  RetryAfterTooLongError,
-} from '@cache/core';
+import { type FailureVerdict, type ProviderFailure, providerCallError } from '@cache/core';
 import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 
 /**
@@ -30,8 +24,8 @@ export function judgeOpenAIError(error: unknown): FailureVerdict {
 }
 
 /**
- * A typed `@cache/core` error for a failed SDK call. `kind` picks `EmbedderError` or
- * `ModelError`; aborts rethrow the signal's reason instead.
+ * A typed `@cache/core` error for a failed SDK call (see `providerCallError`). `kind` picks
+ * `EmbedderError` or `ModelError`; aborts rethrow the signal's reason instead.
  */
 export function toCacheError(
   error: unknown,
@@ -39,21 +33,18 @@ export function toCacheError(
   what: string,
   signal?: AbortSignal,
 ): unknown {
-  if (signal?.aborted) return signal.reason;
-  if (error instanceof CacheError) return error;
-  const make = (message: string, retryable: boolean): CacheError =>
-    kind === 'embedder'
-      ? new EmbedderError(`${what}: ${message}`, { cause: error, retryable })
-      : new ModelError(`${what}: ${message}`, { cause: error, retryable });
-  if (error instanceof RetryAfterTooLongError) {
-    return make(`${error.message}, longer than maxRetryAfterMs; try again later.`, true);
+  return providerCallError(error, kind, what, describeOpenAIFailure, signal);
+}
+
+function describeOpenAIFailure(error: unknown): ProviderFailure | undefined {
+  if (error instanceof APIUserAbortError) {
+    return { message: 'the request was aborted.', retryable: false };
   }
-  if (error instanceof APIUserAbortError) return make('the request was aborted.', false);
   if (error instanceof APIConnectionError) {
-    return make(
-      `could not reach the API (${error.message}); check baseURL and the network. Retries are exhausted.`,
-      true,
-    );
+    return {
+      message: `could not reach the API (${error.message}); check baseURL and the network. Retries are exhausted.`,
+      retryable: true,
+    };
   }
   if (error instanceof APIError && error.status !== undefined) {
     const retryable = judgeOpenAIError(error).retryable;
@@ -65,13 +56,13 @@ export function toCacheError(
           : retryable
             ? ' Retries are exhausted; try again later or raise maxRetries.'
             : '';
-    return make(`the API answered ${error.message}.${advice}`, retryable);
+    return { message: `the API answered ${error.message}.${advice}`, retryable };
   }
   if (error instanceof SyntaxError) {
-    return make(
-      `the API answered with a body that is not valid JSON (${error.message}); check that baseURL points at an OpenAI-compatible API.`,
-      false,
-    );
+    return {
+      message: `the API answered with a body that is not valid JSON (${error.message}); check that baseURL points at an OpenAI-compatible API.`,
+      retryable: false,
+    };
   }
-  return make(error instanceof Error ? error.message : String(error), false);
+  return undefined;
 }
