@@ -142,6 +142,17 @@ describe('prompt analysis', () => {
     expect(f.overlap).toBeGreaterThan(0);
     expect(f.overlap).toBeLessThan(1);
   });
+
+  it('splits runs of more than 64 non-space characters, so a 1 MiB word is analyzed in linear time', () => {
+    // Unsplit, wink-nlp's per-token patterns take minutes on this prompt.
+    const a = analyzePrompt(`${'z'.repeat(1024 * 1024)} end`);
+    expect(a.tokens.length).toBe(16_385);
+    expect(Math.max(...a.tokens.map((t) => t.value.length))).toBe(64);
+    expect(a.words.has('end')).toBe(true);
+    // Query and candidate are split alike: the same long token still matches itself.
+    const url = `https://example.com/${'a1b2'.repeat(40)}`;
+    expect(kinds(`Summarize ${url}`, `Summarize ${url}`)).toEqual([]);
+  });
 });
 
 describe('CalibratedGuard', () => {

@@ -29,6 +29,9 @@ export interface GuardExplanation extends GuardVerdict {
   score: number;
 }
 
+/** Characters of prompt text whose analyses are kept, at most (about 130 MB of analyses at ~32 bytes a character). */
+const ANALYZED_CHARACTERS = 4 * 1024 * 1024;
+
 const KNOWN_OPTIONS = new Set(['operatingPoint', 'analysisCacheSize']);
 
 /**
@@ -61,7 +64,14 @@ export class CalibratedGuard implements HitGuard {
     }
     this.operatingPoint = options.operatingPoint;
     this.id = `calibrated:${options.operatingPoint.embedderId}@${options.operatingPoint.threshold}`;
-    this.#analyses = new LRUCache({ max: size });
+    this.#analyses = new LRUCache({
+      max: size,
+      // An analysis takes some 30 bytes per character of prompt; a budget on the characters
+      // keeps a run of huge prompts from holding hundreds of megabytes. Prompts over the budget
+      // are analyzed each time.
+      maxSize: ANALYZED_CHARACTERS,
+      sizeCalculation: (_analysis, text) => text.length + 1,
+    });
   }
 
   /** Accepts `candidate` for `query` when nothing conflicts and the calibrated score is high enough. */

@@ -47,6 +47,12 @@ export interface PromptAnalysis {
   flatText: string;
 }
 
+// wink-nlp tests each token against patterns such as /[a-z].*\.$/, which take time quadratic
+// in the token's length: one 1 MiB "word" took minutes. No word is this long; splitting runs of
+// more than 64 non-space characters keeps the analysis linear, and query and candidate are split
+// alike, so they still compare equal.
+const LONG_RUN = /\S{64}(?=\S)/g;
+
 const CONTENT_POS = new Set(['NOUN', 'PROPN', 'VERB', 'ADJ', 'ADV', 'NUM']);
 const WORD_LIKE_POS = new Set(['NOUN', 'PROPN', 'X']);
 
@@ -65,7 +71,7 @@ function pipeline(): ReturnType<typeof winkNLP> {
 export function analyzePrompt(text: string): PromptAnalysis {
   const engine = pipeline();
   const its = engine.its;
-  const all = engine.readDoc(text).tokens();
+  const all = engine.readDoc(text.replace(LONG_RUN, '$& ')).tokens();
   const values = all.out(its.value) as string[];
   // The typings omit the model addons lemma needs; the English model has them.
   // Some tokens (odd Unicode, emoji) get no lemma: fall back to the lower-case text.
