@@ -77,6 +77,9 @@ describe('pnpm bench --tiny', () => {
     expect(typeof report.bruteForce.p99Us).toBe('number');
     expect(typeof report.hnswlib.p99Us).toBe('number');
     expect(typeof report.semanticOverheadOverEmbed).toBe('number');
+    expect(typeof report.semantic.overheadPaired).toBe('number');
+    // Every lookup was paired with a direct embedding of the same text.
+    expect(report.semantic.pairedDifference.n).toBe(report.semantic.lookups);
     expect(report.embedCallsForRepeatedPrompt).toBeGreaterThanOrEqual(1);
     expect(typeof report.throughput.opsPerSec).toBe('number');
     expect(typeof report.memory.bytesPerEntry).toBe('number');

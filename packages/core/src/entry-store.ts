@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { attempt, type CacheContext } from './cache-context.js';
 import type { EmbeddingBatcher } from './embedding-batcher.js';
+import { prepareGuard } from './guard-preparation.js';
 import type { Prepared } from './prepared-request.js';
 import type { CacheEntry, ChatResponse, VectorStore } from './types.js';
 import type { PendingVector } from './vector-repairs.js';
@@ -57,7 +58,10 @@ export async function storeEntry(
       // Owed until written: the entry is served by exact hits meanwhile, and its vector is
       // written once the vector store answers again (paraphrase hits resume without a restart).
       ctx.repairs.add(pending);
-      if (await writeVectors(ctx, vectorStore, batcher, p, [pending], mayThrow)) {
+      const written = writeVectors(ctx, vectorStore, batcher, p, [pending], mayThrow);
+      // Lookups will judge this prompt as a candidate: the guard analyzes it during the embedding.
+      void prepareGuard(c.guard, p.prompt);
+      if (await written) {
         ctx.repairs.remove(p.key);
       }
     }

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { absorb, attempt, type CacheContext, type Hit, messageOf } from './cache-context.js';
 import { writeVectors } from './entry-store.js';
 import { usableEntry } from './exact-layer.js';
+import { prepareGuard } from './guard-preparation.js';
 import { scopeOfKey } from './keys.js';
 import type { Prepared } from './prepared-request.js';
 import type { CacheEntry } from './types.js';
@@ -36,7 +37,7 @@ export class SemanticLayer {
       () => batcher.embed(p.prompt, p.options.signal),
       p,
     );
-    const guardReady = this.prepareGuard(p.prompt);
+    const guardReady = prepareGuard(c.guard, p.prompt);
     const embedded = await embedding;
     p.timings.embedMs = performance.now() - t;
     const prepareMs = await guardReady;
@@ -117,28 +118,6 @@ export class SemanticLayer {
       if (c.guard !== undefined) p.timings.guardMs = guardMs + prepareMs;
       p.timings.searchMs = performance.now() - t - guardMs;
     }
-  }
-
-  /**
-   * Lets the guard analyze the prompt while it is embedded (see `HitGuard.prepare`). It runs in
-   * the next turn of the event loop, after the embedding batcher has handed the prompt to the
-   * embedder, so an embedder working off the main thread or over the network is not held up.
-   * Resolves with the time it took (0 without a `prepare`); a throw is left for `judge` to meet.
-   */
-  private prepareGuard(prompt: string): Promise<number> {
-    const guard = this.ctx.config.guard;
-    if (guard?.prepare === undefined) return Promise.resolve(0);
-    return new Promise((resolve) => {
-      setImmediate(() => {
-        const started = performance.now();
-        try {
-          guard.prepare?.(prompt);
-        } catch {
-          // judge() runs the same analysis again and reports the failure there.
-        }
-        resolve(performance.now() - started);
-      });
-    });
   }
 
   private judge(

@@ -241,9 +241,11 @@ export interface HitGuard {
   /** Judges `candidate` for the normalized `query` prompt. */
   judge(query: string, candidate: GuardCandidate): GuardVerdict;
   /**
-   * Optional: works out ahead what `judge` needs to know about `query`. The cache calls it while
-   * the prompt is being embedded, so that this work overlaps the embedding; `judge` must give
-   * the same verdicts whether or not it was called, and a throw here is ignored.
+   * Optional: works out ahead what `judge` needs to know about `prompt`. The cache calls it while
+   * a prompt is being embedded, so that this work overlaps the embedding: for the query of a
+   * lookup, and for the prompt of an entry being stored (later lookups judge it as a
+   * candidate). `judge` must give the same verdicts whether or not it was called, and a throw
+   * here is ignored.
    */
-  prepare?(query: string): void;
+  prepare?(prompt: string): void;
 }

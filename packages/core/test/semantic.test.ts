@@ -54,6 +54,12 @@ describe('guard preparation during the embedding', () => {
       },
     });
     await cache.complete(ask('what is the python programming language'));
+    // Storing that answer also hands its prompt to prepare, a turn of the event loop later.
+    await new Promise(setImmediate);
+    expect(events).toEqual([
+      'prepare what is the python programming language after 1 embed calls',
+      'prepare what is the python programming language after 1 embed calls',
+    ]);
     events.length = 0;
     const r = await cache.complete(ask('what is the python programming language exactly'));
     expect(r.source).toBe('semantic');
@@ -61,6 +67,26 @@ describe('guard preparation during the embedding', () => {
       'prepare what is the python programming language exactly after 2 embed calls',
       'judge what is the python programming language exactly',
     ]);
+  });
+
+  it("hands a stored entry's prompt to prepare while its vector is embedded", async () => {
+    const prepared: string[] = [];
+    const { cache, embedder } = setup({
+      guard: {
+        id: 'preparing',
+        prepare: (prompt) => {
+          prepared.push(`${prompt} after ${embedder.calls.length} embed calls`);
+        },
+        judge: () => ({ accept: true, reasons: [] }),
+      },
+    });
+    await cache.store(ask('what  is the Python language'), {
+      content: 'a programming language',
+      model: 'm',
+      finishReason: 'stop',
+    });
+    await new Promise(setImmediate);
+    expect(prepared).toEqual(['what is the Python language after 1 embed calls']);
   });
 
   it('a prepare that throws changes nothing: judge decides', async () => {

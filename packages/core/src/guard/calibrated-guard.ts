@@ -80,9 +80,9 @@ export class CalibratedGuard implements HitGuard {
     return { accept, reasons, score };
   }
 
-  /** Analyzes `query` now (while its embedding is computed), so `judge` finds it done. */
-  prepare(query: string): void {
-    this.#analyze(query);
+  /** Analyzes `prompt` now (while its embedding is computed), so `judge` finds it done. */
+  prepare(prompt: string): void {
+    this.#analyze(prompt);
   }
 
   /** Like `judge`, with the conflicts and features behind the decision. */
