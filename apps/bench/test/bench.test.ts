@@ -83,6 +83,10 @@ describe('pnpm bench --tiny', () => {
     expect(report.embedCallsForRepeatedPrompt).toBeGreaterThanOrEqual(1);
     expect(typeof report.throughput.opsPerSec).toBe('number');
     expect(typeof report.memory.bytesPerEntry).toBe('number');
+    // Divided by the entries actually stored, never by the prompts asked.
+    expect(report.memory.entries).toBeGreaterThan(0);
+    expect(report.memory.entries).toBeLessThanOrEqual(100);
+    expect(typeof report.memory.storesAlone.bytesPerEntry).toBe('number');
     expect(report.lshReal.byThreshold.length).toBe(2);
     const backends = report.pgvector.results.map((r: { backend: string }) => r.backend);
     expect(backends).toContain('PGlite');
