@@ -59,8 +59,9 @@ export async function storeEntry(
       // written once the vector store answers again (paraphrase hits resume without a restart).
       ctx.repairs.add(pending);
       const written = writeVectors(ctx, vectorStore, batcher, p, [pending], mayThrow);
-      // Lookups will judge this prompt as a candidate: the guard analyzes it during the embedding.
-      void prepareGuard(c.guard, p.prompt);
+      // Lookups will judge this prompt as a candidate: the guard analyzes it during the
+      // embedding, unless this request's own lookup already had it analyzed.
+      if (p.guardPrepared !== true) void prepareGuard(c.guard, p.prompt);
       if (await written) {
         ctx.repairs.remove(p.key);
       }

@@ -45,6 +45,8 @@ export interface Prepared {
   failures: string[];
   /** Semantic candidates that were not served. */
   rejected: RejectedCandidate[];
+  /** True once the prompt went to the guard's `prepare` (the lookup did it; storing need not). */
+  guardPrepared?: boolean;
 }
 
 /** Nothing a reader could see: empty, or only format characters (zero-width space, joiners, bidi marks) and whitespace. */

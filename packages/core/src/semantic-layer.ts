@@ -38,6 +38,7 @@ export class SemanticLayer {
       p,
     );
     const guardReady = prepareGuard(c.guard, p.prompt);
+    p.guardPrepared = true;
     const embedded = await embedding;
     p.timings.embedMs = performance.now() - t;
     const prepareMs = await guardReady;

@@ -149,9 +149,18 @@ describe('prompt analysis', () => {
     expect(a.tokens.length).toBe(16_385);
     expect(Math.max(...a.tokens.map((t) => t.value.length))).toBe(64);
     expect(a.words.has('end')).toBe(true);
-    // Query and candidate are split alike: the same long token still matches itself.
-    const url = `https://example.com/${'a1b2'.repeat(40)}`;
-    expect(kinds(`Summarize ${url}`, `Summarize ${url}`)).toEqual([]);
+    // Two long words that differ only after their 64th character still differ to the guard.
+    const long = 'x'.repeat(70);
+    const f = pairFeatures(
+      analyzePrompt(`Summarize ${long}alpha`),
+      analyzePrompt(`Summarize ${long}omega`),
+      0.95,
+    );
+    expect(f.extraMin).toBe(1);
+    expect(f.overlap).toBeLessThan(1);
+    // Cut in code points: an emoji run is not split inside a surrogate pair.
+    const emoji = analyzePrompt(`a${'😀'.repeat(100)}`);
+    expect(emoji.tokens.every((t) => !/[\ud800-\udbff]$/.test(t.value))).toBe(true);
   });
 });
 

@@ -35,8 +35,8 @@ export async function semanticSection(ctx: BenchContext): Promise<void> {
     0,
     sized(ctx, evalData.paraphrasePairs.length, 100, 10),
   );
-  // As many Quora duplicate pairs as look-alike non-duplicates (the file lists duplicates
-  // first), so the guard has to say no as often as yes.
+  // As many Quora duplicate pairs as look-alike non-duplicates, so the guard has to say no
+  // as well as yes.
   const perLabel = sized(ctx, 1_000, 100, 10);
   const quora = [true, false].flatMap((duplicate) =>
     evalData.questionPairs.filter((p) => p.duplicate === duplicate).slice(0, perLabel),
@@ -101,7 +101,8 @@ export async function semanticSection(ctx: BenchContext): Promise<void> {
     const lookupFig = summarize(lookupUs);
     const overhead = (lookupFig.p50Us - embedFig.p50Us) / embedFig.p50Us;
     // Call i of each task worked on the same text, one right after the other: the median of
-    // their differences is free of the spread between short and long texts.
+    // their differences is free of the spread between short and long texts. (Sample i is call
+    // i only because each block holds one call: tinybench may reorder the samples of a block.)
     const pairedUs = lookupUs.map((us, i) => us - (embedUs[i] as number));
     const pairedOverhead = quantile(pairedUs, 0.5) / embedFig.p50Us;
     const meanOverhead = (lookupFig.meanUs - embedFig.meanUs) / embedFig.meanUs;
@@ -120,7 +121,7 @@ export async function semanticSection(ctx: BenchContext): Promise<void> {
     });
 
     printTable(
-      `Semantic lookup vs embedding alone (LocalEmbedder, memory stores, ${toStore.length} entries stored, ${lookups.length} paraphrases and Quora partners (half of them non-duplicates) looked up, min cosine ${point.minSimilarity})`,
+      `Semantic lookup vs embedding alone (LocalEmbedder, memory stores, ${toStore.length} entries stored, ${lookups.length} paraphrases and Quora partners (a third of them from non-duplicate pairs) looked up, min cosine ${point.minSimilarity})`,
       ['operation', 'p50 µs', 'p99 µs', 'mean µs'],
       [
         ['LocalEmbedder.embed([text])', embedFig.p50Us, embedFig.p99Us, embedFig.meanUs],

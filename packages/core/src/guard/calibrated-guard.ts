@@ -15,7 +15,10 @@ import { analyzePrompt, type PromptAnalysis } from './prompt-analysis.js';
 export interface CalibratedGuardOptions {
   /** Where the decision sits; see {@link operatingPointFor}. */
   operatingPoint: OperatingPoint;
-  /** Prompt analyses kept for reuse (stored prompts are judged again and again). Default 10,000. */
+  /**
+   * Prompt analyses kept for reuse (stored prompts are judged again and again). Default 10,000.
+   * Whatever the count, the prompts kept total at most 2 Mi characters.
+   */
   analysisCacheSize?: number;
 }
 
@@ -29,8 +32,11 @@ export interface GuardExplanation extends GuardVerdict {
   score: number;
 }
 
-/** Characters of prompt text whose analyses are kept, at most (about 130 MB of analyses at ~32 bytes a character). */
-const ANALYZED_CHARACTERS = 4 * 1024 * 1024;
+/**
+ * Characters of prompt text whose analyses are kept, at most: an analysis takes 30-60 bytes a
+ * character, so this bounds them to roughly 60-120 MB.
+ */
+const ANALYZED_CHARACTERS = 2 * 1024 * 1024;
 
 const KNOWN_OPTIONS = new Set(['operatingPoint', 'analysisCacheSize']);
 
@@ -45,6 +51,8 @@ export class CalibratedGuard implements HitGuard {
   /** The operating point in use. */
   readonly operatingPoint: OperatingPoint;
   readonly #analyses: LRUCache<string, PromptAnalysis>;
+  /** The last analysis of a prompt too long for `#analyses`: its query is judged again per candidate. */
+  #oversized: { text: string; analysis: PromptAnalysis } | undefined;
 
   /** Creates a guard at `options.operatingPoint`. */
   constructor(options: CalibratedGuardOptions) {
@@ -66,9 +74,8 @@ export class CalibratedGuard implements HitGuard {
     this.id = `calibrated:${options.operatingPoint.embedderId}@${options.operatingPoint.threshold}`;
     this.#analyses = new LRUCache({
       max: size,
-      // An analysis takes some 30 bytes per character of prompt; a budget on the characters
-      // keeps a run of huge prompts from holding hundreds of megabytes. Prompts over the budget
-      // are analyzed each time.
+      // A run of huge prompts must not hold hundreds of megabytes. A prompt over the whole
+      // budget is not kept here; `#oversized` holds the last such one.
       maxSize: ANALYZED_CHARACTERS,
       sizeCalculation: (_analysis, text) => text.length + 1,
     });
@@ -106,6 +113,10 @@ export class CalibratedGuard implements HitGuard {
   }
 
   #analyze(text: string): PromptAnalysis {
+    if (text.length >= ANALYZED_CHARACTERS) {
+      if (this.#oversized?.text !== text) this.#oversized = { text, analysis: analyzePrompt(text) };
+      return this.#oversized.analysis;
+    }
     let analysis = this.#analyses.get(text);
     if (analysis === undefined) {
       analysis = analyzePrompt(text);

@@ -50,8 +50,8 @@ export interface PromptAnalysis {
 // wink-nlp tests each token against patterns such as /[a-z].*\.$/, which take time quadratic
 // in the token's length: one 1 MiB "word" took minutes. No word is this long; splitting runs of
 // more than 64 non-space characters keeps the analysis linear, and query and candidate are split
-// alike, so they still compare equal.
-const LONG_RUN = /\S{64}(?=\S)/g;
+// alike, so they still compare equal. Counted in code points (`u`), so no pair is cut in half.
+const LONG_RUN = /\S{64}(?=\S)/gu;
 
 const CONTENT_POS = new Set(['NOUN', 'PROPN', 'VERB', 'ADJ', 'ADV', 'NUM']);
 const WORD_LIKE_POS = new Set(['NOUN', 'PROPN', 'X']);
