@@ -38,21 +38,27 @@ const numberGuard: HitGuard = {
   },
 };
 
+/** A cache whose guard accepts everything and records each `prepare` and `judge` in `events`. */
+function setupRecordingGuard() {
+  const events: string[] = [];
+  const made = setup({
+    guard: {
+      id: 'recording',
+      prepare: (prompt) => {
+        events.push(`prepare ${prompt} after ${made.embedder.calls.length} embed calls`);
+      },
+      judge: (query) => {
+        events.push(`judge ${query}`);
+        return { accept: true, reasons: [] };
+      },
+    },
+  });
+  return { ...made, events };
+}
+
 describe('guard preparation during the embedding', () => {
   it("hands the prompt to the embedder first, then to the guard's prepare, then judges", async () => {
-    const events: string[] = [];
-    const { cache, embedder } = setup({
-      guard: {
-        id: 'preparing',
-        prepare: (query) => {
-          events.push(`prepare ${query} after ${embedder.calls.length} embed calls`);
-        },
-        judge: (query) => {
-          events.push(`judge ${query}`);
-          return { accept: true, reasons: [] };
-        },
-      },
-    });
+    const { cache, events } = setupRecordingGuard();
     await cache.complete(ask('what is the python programming language'));
     // Prepared once: storing the answer does not hand the prompt over again.
     await new Promise(setImmediate);
@@ -67,23 +73,14 @@ describe('guard preparation during the embedding', () => {
   });
 
   it("hands a stored entry's prompt to prepare while its vector is embedded", async () => {
-    const prepared: string[] = [];
-    const { cache, embedder } = setup({
-      guard: {
-        id: 'preparing',
-        prepare: (prompt) => {
-          prepared.push(`${prompt} after ${embedder.calls.length} embed calls`);
-        },
-        judge: () => ({ accept: true, reasons: [] }),
-      },
-    });
+    const { cache, events } = setupRecordingGuard();
     await cache.store(ask('what  is the Python language'), {
       content: 'a programming language',
       model: 'm',
       finishReason: 'stop',
     });
     await new Promise(setImmediate);
-    expect(prepared).toEqual(['what is the Python language after 1 embed calls']);
+    expect(events).toEqual(['prepare what is the Python language after 1 embed calls']);
   });
 
   it('a prepare that throws changes nothing: judge decides', async () => {

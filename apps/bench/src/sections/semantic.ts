@@ -103,8 +103,8 @@ export async function semanticSection(ctx: BenchContext): Promise<void> {
     // Call i of each task worked on the same text, one right after the other: the median of
     // their differences is free of the spread between short and long texts. (Sample i is call
     // i only because each block holds one call: tinybench may reorder the samples of a block.)
-    const pairedUs = lookupUs.map((us, i) => us - (embedUs[i] as number));
-    const pairedOverhead = quantile(pairedUs, 0.5) / embedFig.p50Us;
+    const pairedFig = summarize(lookupUs.map((us, i) => us - (embedUs[i] as number)));
+    const pairedOverhead = pairedFig.p50Us / embedFig.p50Us;
     const meanOverhead = (lookupFig.meanUs - embedFig.meanUs) / embedFig.meanUs;
     const semantic = results.filter((r) => r.source === 'semantic').length;
     const misses = results.filter((r) => r.source === 'miss').length;
@@ -128,9 +128,9 @@ export async function semanticSection(ctx: BenchContext): Promise<void> {
         ['SemanticCache.lookup(text)', lookupFig.p50Us, lookupFig.p99Us, lookupFig.meanUs],
         [
           'lookup − embed of the same text, call by call',
-          quantile(pairedUs, 0.5),
-          quantile(pairedUs, 0.99),
-          summarize(pairedUs).meanUs,
+          pairedFig.p50Us,
+          pairedFig.p99Us,
+          pairedFig.meanUs,
         ],
         [
           'lookup − embed (cache-measured: total − embedMs)',
@@ -162,7 +162,7 @@ export async function semanticSection(ctx: BenchContext): Promise<void> {
       lookup: lookupFig,
       overheadByMeans: meanOverhead,
       overheadPaired: pairedOverhead,
-      pairedDifference: summarize(pairedUs),
+      pairedDifference: pairedFig,
       cacheMeasuredOverheadP50Us: quantile(internal, 0.5),
     });
   } finally {
