@@ -27,7 +27,7 @@ export interface TtlRule {
   ttlMs: number | 'no-store';
 }
 
-/** Prompt normalization applied before hashing and embedding. NFKC and whitespace collapse always apply. */
+/** Prompt normalization applied before hashing and embedding, besides what always applies (see `normalizePrompt`: NFC, line endings, trailing whitespace). */
 export interface NormalizationOptions {
   /** Fold case (`What is X` and `what is x` share an entry). Default false. */
   caseFold?: boolean;

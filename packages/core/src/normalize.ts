@@ -1,36 +1,51 @@
 import type { NormalizationOptions } from './cache-options.js';
 
-// C0/C1 control characters other than whitespace carry no meaning for matching and break some
-// backends (PostgreSQL rejects NUL in text), so they are dropped from the matching form.
-const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/gu;
-const WHITESPACE = /\s+/gu;
+// C0/C1 control characters other than tab and line breaks carry no meaning for matching and break
+// some backends (PostgreSQL rejects NUL in text), so they are dropped from the matching form.
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/gu;
+const LINE_BREAK = /\r\n?|[\u2028\u2029]/gu;
+const TRAILING_SPACE = /[^\S\n]+$/gmu;
+const EDGE_BLANK_LINES = /^(?:[^\S\n]*\n)+|\n\s*$/gu;
 
 /**
- * The form of a prompt that keys and embeddings are computed from: Unicode NFKC, control
- * characters removed, runs of whitespace collapsed to one space, trimmed, and lower-cased when
- * `caseFold` is set. The model always receives the caller's original text.
+ * The form of a prompt that keys and embeddings are computed from. Only what cannot change an
+ * answer is normalized: Unicode NFC (one spelling of `é`), line endings (`\r\n`, `\r`, U+2028/9
+ * become `\n`), whitespace at the end of a line, blank lines before and after the text, control
+ * characters other than tab and newline, the spaces around a one-line prompt, and case when
+ * `caseFold` is set. Compatibility characters (`2³`, `H₂O`, `ﬁ`, full-width letters) and
+ * whitespace inside a line or at its start (indentation) stay as written: `What is 2³?` and
+ * `What is 23?` are different questions, and so are two snippets indented differently. Looser
+ * matching is the semantic layer's, behind the guard. The model always receives the caller's
+ * original text.
  */
 export function normalizePrompt(text: string, options: NormalizationOptions = {}): string {
-  const out = isTidyAscii(text)
-    ? text
-    : text.normalize('NFKC').replace(CONTROL, '').replace(WHITESPACE, ' ').trim();
+  const out = isTidyAscii(text) ? text : normalizeFully(text);
   return options.caseFold === true ? out.toLowerCase() : out;
 }
 
+function normalizeFully(text: string): string {
+  const lines = text
+    .normalize('NFC')
+    .replace(LINE_BREAK, '\n')
+    .replace(CONTROL, '')
+    .replace(TRAILING_SPACE, '')
+    .replace(EDGE_BLANK_LINES, '');
+  return lines.includes('\n') ? lines : lines.trim();
+}
+
 /**
- * True when `text` is already in normal form without Unicode work: printable ASCII only (NFKC
- * leaves it alone, no control characters), single spaces between words, none at either end.
- * Most prompts are; this spares them three passes over the text.
+ * True when `text` is already in normal form without Unicode work: printable ASCII only (NFC
+ * leaves it alone, no control characters or line breaks), no space at either end. Most prompts
+ * are; this spares them the passes over the text.
  */
 function isTidyAscii(text: string): boolean {
-  if (text.length === 0 || text.charCodeAt(0) === 0x20) return false;
-  let previous = 0;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  if (n === 0 || text.charCodeAt(0) === 0x20 || text.charCodeAt(n - 1) === 0x20) return false;
+  for (let i = 0; i < n; i++) {
     const code = text.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e || (code === 0x20 && previous === 0x20)) return false;
-    previous = code;
+    if (code < 0x20 || code > 0x7e) return false;
   }
-  return previous !== 0x20;
+  return true;
 }
 
 // Without the `u` flag the pattern sees UTF-16 code units, so it can find unpaired halves.

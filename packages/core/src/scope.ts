@@ -46,7 +46,7 @@ const recentScopes = new Map<string, string>();
 
 /**
  * `canonicalJson` of the scope record
- * `{ v: 1, version, namespace, tenant, model, messages, lastRole, lastName, params }`, written
+ * `{ v: 2, version, namespace, tenant, model, messages, lastRole, lastName, params }`, written
  * member by member in canonical (sorted) order instead of building the record and sorting its
  * keys on every request. The output, and so every stored key, is the same string; a test holds
  * it to the generic form.
@@ -85,7 +85,7 @@ function scopeJson(request: ChatRequest, context: ScopeContext): string {
   params = member(params, 'topP', request.topP);
   out = member(out, 'params', undefined, `${params}}`);
   out = member(out, 'tenant', context.tenant ?? null);
-  out = member(out, 'v', 1);
+  out = member(out, 'v', 2);
   out = member(out, 'version', context.version);
   return `${out}}`;
 }

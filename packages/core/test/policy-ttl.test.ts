@@ -259,8 +259,10 @@ describe('scope separation through the cache', () => {
 
   it('normalizes prompts before keying; case folding is an option', async () => {
     const { cache } = setup();
-    await cache.complete(ask('What is  Python?'));
-    expect((await cache.complete(ask(' What\u00a0is Python? \n'))).source).toBe('exact');
+    await cache.complete(ask('What is Python?'));
+    expect((await cache.complete(ask(' What is Python? \r\n'))).source).toBe('exact');
+    expect((await cache.complete(ask('What is 2\u00b3?'))).source).toBe('model');
+    expect((await cache.complete(ask('What is 23?'))).source).not.toBe('exact');
     expect((await cache.complete(ask('what is python?'))).source).toBe('model');
     const folded = setup({ normalization: { caseFold: true } }).cache;
     await folded.complete(ask('What is Python?'));

@@ -74,7 +74,7 @@ describe('guard preparation during the embedding', () => {
 
   it("hands a stored entry's prompt to prepare while its vector is embedded", async () => {
     const { cache, events } = setupRecordingGuard();
-    await cache.store(ask('what  is the Python language'), {
+    await cache.store(ask('what is the Python language  \r\n'), {
       content: 'a programming language',
       model: 'm',
       finishReason: 'stop',

@@ -1,3 +1,4 @@
+import { normalizePrompt } from '@cache/core';
 import type { LabeledPair, Workload, WorkloadRequest } from './types.js';
 
 /** Options of {@link workloadFromPairs}. */
@@ -63,7 +64,10 @@ export function workloadFromPrompts(
   };
 }
 
-/** Canonical form used to compare a served entry's prompt with a request's accepted prompts. */
+/**
+ * Canonical form used to compare a served entry's prompt with a request's accepted prompts: the
+ * cache's own normalization with case folded, so scoring is never laxer than the exact layer.
+ */
 export function comparable(text: string): string {
-  return text.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+  return normalizePrompt(text, { caseFold: true });
 }
