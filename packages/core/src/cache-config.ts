@@ -1,6 +1,7 @@
 import type { FailMode, SemanticCacheOptions, TtlRule } from './cache-options.js';
 import { DimensionMismatchError, InvalidOptionError } from './errors.js';
 import { createDefaultGuard, operatingPointFor } from './guard/index.js';
+import { commonLanguages, type Languages, languagesProblem } from './language.js';
 import {
   assertValidTtl,
   assertValidTtlRules,
@@ -33,6 +34,8 @@ export const CACHE_OPTION_KEYS: readonly string[] = [
   'normalization',
   'temperatureLimit',
   'ttlRules',
+  'unknownLanguageTtlMs',
+  'semanticLanguages',
   'failMode',
   'timeouts',
   'cost',
@@ -71,6 +74,13 @@ export interface ResolvedCacheConfig {
   caseFold: boolean;
   temperatureLimit: number;
   ttlRules: readonly TtlRule[];
+  /** Languages some TTL rule understands (`'*'` when a rule reads any, or there are none). */
+  ruleLanguages: Languages;
+  unknownLanguageTtlMs: number | 'no-store';
+  /** Languages whose prompts the semantic layer serves. */
+  semanticLanguages: Languages;
+  /** True when a decision needs the language detector (see `language.ts`). */
+  needsLanguage: boolean;
   failMode: FailMode;
   timeouts: { exactStoreMs: number; vectorStoreMs: number; embedderMs: number; modelMs?: number };
   promptTokenCost: number;
@@ -191,21 +201,24 @@ export function resolveCacheConfig(options: SemanticCacheOptions): ResolvedCache
     false,
   );
   assertValidTtlRules(ttlRules);
+  // No guard given: the answer-quality guard at the embedder's calibrated operating point,
+  // with the caller's minSimilarity as its floor when one was given.
+  const guard =
+    o.guard ??
+    (o.embedder === undefined
+      ? undefined
+      : createDefaultGuard(
+          String(o.embedder.id),
+          o.minSimilarity === undefined ? {} : { minSimilarity },
+        ));
+  const languages = resolveLanguages(o, ttlRules, guard);
   return {
     exactStore: o.exactStore,
     vectorStore: o.vectorStore,
     embedder: o.embedder,
     model: o.model,
-    // No guard given: the answer-quality guard at the embedder's calibrated operating point,
-    // with the caller's minSimilarity as its floor when one was given.
-    guard:
-      o.guard ??
-      (o.embedder === undefined
-        ? undefined
-        : createDefaultGuard(
-            String(o.embedder.id),
-            o.minSimilarity === undefined ? {} : { minSimilarity },
-          )),
+    guard,
+    ...languages,
     namespace: str(o.namespace, 'namespace', 'default'),
     version: str(o.version, 'version', '1'),
     minSimilarity,
@@ -257,6 +270,42 @@ export function resolveCacheConfig(options: SemanticCacheOptions): ResolvedCache
       ((error) => console.error('SemanticCache onLookup hook failed:', error)),
     onError: fn(o.onError, 'onError'),
     now: fn(o.now, 'now') ?? Date.now,
+  };
+}
+
+function resolveLanguages(
+  o: SemanticCacheOptions,
+  ttlRules: readonly TtlRule[],
+  guard: HitGuard | undefined,
+): Pick<
+  ResolvedCacheConfig,
+  'ruleLanguages' | 'unknownLanguageTtlMs' | 'semanticLanguages' | 'needsLanguage'
+> {
+  const unknown = o.unknownLanguageTtlMs ?? 'no-store';
+  if (unknown !== 'no-store') assertValidTtl(unknown, 'unknownLanguageTtlMs');
+  for (const [name, value] of [
+    ['semanticLanguages', o.semanticLanguages],
+    ['guard.languages', guard?.languages],
+    ['embedder.coverage.languages', o.embedder?.coverage?.languages],
+  ] as const) {
+    const problem = value === undefined ? undefined : languagesProblem(value);
+    if (problem !== undefined) throw new InvalidOptionError(`${name} ${problem}.`);
+  }
+  const ruleLanguages: Languages =
+    ttlRules.length === 0 || ttlRules.some((r) => r.languages === undefined)
+      ? '*'
+      : [...new Set(ttlRules.flatMap((r) => r.languages ?? []))];
+  const embedderLanguages = o.embedder?.coverage?.languages ?? ['en'];
+  const semanticLanguages = commonLanguages(
+    embedderLanguages,
+    o.semanticLanguages ?? guard?.languages ?? '*',
+  );
+  const semantic = o.embedder !== undefined && o.vectorStore !== undefined;
+  return {
+    ruleLanguages,
+    unknownLanguageTtlMs: unknown,
+    semanticLanguages,
+    needsLanguage: ruleLanguages !== '*' || (semantic && semanticLanguages !== '*'),
   };
 }
 

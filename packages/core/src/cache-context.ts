@@ -9,6 +9,7 @@ import type { EmbeddingBatcher } from './embedding-batcher.js';
 import { CacheError, StoreUnavailableError, TimeoutError } from './errors.js';
 import type { CacheMetrics } from './metrics.js';
 import type { Prepared } from './prepared-request.js';
+import type { PromptMemo } from './prompt-memo.js';
 import type { CacheEntry } from './types.js';
 import type { VectorRepairs } from './vector-repairs.js';
 
@@ -24,6 +25,8 @@ export interface CacheContext {
   repairs: VectorRepairs;
   /** Store-call deadlines, one shared timer per timeout length (see {@link deadlinesFor}). */
   deadlines: Map<number, CallDeadlines>;
+  /** Digests, TTL rules and languages of recent prompts. */
+  prompts: PromptMemo;
 }
 
 /** A hit found by the exact or semantic layer. */

@@ -25,6 +25,11 @@ export interface TtlRule {
   match: RegExp | ((prompt: string, request: ChatRequest) => boolean);
   /** Time to live in ms (positive integer) for matching requests, or `'no-store'` to never cache them. */
   ttlMs: number | 'no-store';
+  /**
+   * ISO 639-1 codes of the languages the rule's pattern understands (the default rules: `['en']`).
+   * A prompt in a language none of the rules understands gets `unknownLanguageTtlMs`. Absent: any.
+   */
+  languages?: readonly string[];
 }
 
 /** Prompt normalization applied before hashing and embedding, besides what always applies (see `normalizePrompt`: NFC, line endings, trailing whitespace). */
@@ -93,6 +98,19 @@ export interface SemanticCacheOptions {
   temperatureLimit?: number;
   /** Category rules mapping a request to a TTL or to no-store. Default `DEFAULT_TTL_RULES`. */
   ttlRules?: readonly TtlRule[];
+  /**
+   * Policy for a prompt in a language none of the TTL rules understands (they could not tell
+   * whether it is personal or time-sensitive): a TTL in ms, or `'no-store'` (default: such
+   * prompts are answered by the model and not cached). Ignored when no rule declares languages.
+   */
+  unknownLanguageTtlMs?: number | 'no-store';
+  /**
+   * Languages whose prompts may be served semantic hits. Default: those the embedder covers
+   * (`embedder.coverage.languages`, English when it declares none) and the guard analyzes
+   * (`guard.languages`). Setting it lets prompts the guard cannot analyze be judged anyway; it
+   * never widens what the embedder covers. Prompts in other languages hit exactly only.
+   */
+  semanticLanguages?: readonly string[] | '*';
   /** `open` (default): store failures become misses, counted. `closed`: they are thrown. */
   failMode?: FailMode;
   /** Per-step timeouts. */

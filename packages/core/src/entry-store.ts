@@ -7,6 +7,7 @@ import { attempt, type CacheContext } from './cache-context.js';
 import type { EmbeddingBatcher } from './embedding-batcher.js';
 import { prepareGuard } from './guard-preparation.js';
 import type { Prepared } from './prepared-request.js';
+import { semanticSkipOf } from './semantic-coverage.js';
 import type { CacheEntry, ChatResponse, VectorStore } from './types.js';
 import type { PendingVector } from './vector-repairs.js';
 
@@ -46,7 +47,11 @@ export async function storeEntry(
     ctx.counters.recordStore();
     const vectorStore = c.vectorStore;
     const batcher = ctx.batcher;
-    if (vectorStore !== undefined && batcher !== undefined) {
+    if (
+      vectorStore !== undefined &&
+      batcher !== undefined &&
+      semanticSkipOf(ctx, p) === undefined
+    ) {
       // With a sliding TTL the vector lives until the maximum age; the exact store decides
       // whether the entry is still there, and orphaned vectors are cleaned on lookup.
       const pending = {

@@ -42,6 +42,8 @@ export interface MetricsSnapshot {
   wrongHits: number;
   /** Semantic candidates the guard rejected. */
   guardRejections: number;
+  /** Semantic lookups skipped because the prompt is outside the embedder's or the guard's coverage. */
+  semanticSkips: number;
   /** Vector records whose entry was gone, dropped and deleted. */
   orphansCleaned: number;
   /** Entries written. */

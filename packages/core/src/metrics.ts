@@ -53,6 +53,7 @@ export class CacheMetrics {
   private staleness = { refreshes: 0, compared: 0, changed: 0 };
   private wrongHits = 0;
   private guardRejections = 0;
+  private semanticSkips = 0;
   private orphansCleaned = 0;
   private stores = 0;
   private vectorsRepaired = 0;
@@ -121,6 +122,11 @@ export class CacheMetrics {
     this.guardRejections++;
   }
 
+  /** Counts a semantic lookup skipped: the prompt is outside the embedder's or guard's coverage. */
+  recordSemanticSkip(): void {
+    this.semanticSkips++;
+  }
+
   /** Counts a vector record whose entry was gone. */
   recordOrphan(): void {
     this.orphansCleaned++;
@@ -157,6 +163,7 @@ export class CacheMetrics {
       staleness: { ...this.staleness },
       wrongHits: this.wrongHits,
       guardRejections: this.guardRejections,
+      semanticSkips: this.semanticSkips,
       orphansCleaned: this.orphansCleaned,
       stores: this.stores,
       vectorsRepaired: this.vectorsRepaired,
@@ -177,6 +184,7 @@ export class CacheMetrics {
     this.staleness = { refreshes: 0, compared: 0, changed: 0 };
     this.wrongHits = 0;
     this.guardRejections = 0;
+    this.semanticSkips = 0;
     this.orphansCleaned = 0;
     this.stores = 0;
     this.vectorsRepaired = 0;

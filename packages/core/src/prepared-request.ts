@@ -7,6 +7,7 @@ import type { ResolvedCacheConfig } from './cache-config.js';
 import type { RequestOptions } from './cache-options.js';
 import type { RejectedCandidate, StepTimings } from './cache-result.js';
 import { InvalidRequestError } from './errors.js';
+import { coversLanguage } from './language.js';
 import { normalizePrompt } from './normalize.js';
 import type { PromptMemo } from './prompt-memo.js';
 import { scopeOf } from './scope.js';
@@ -47,6 +48,10 @@ export interface Prepared {
   rejected: RejectedCandidate[];
   /** True once the prompt went to the guard's `prepare` (the lookup did it; storing need not). */
   guardPrepared?: boolean;
+  /** Why the semantic layer does not look up or index this prompt (see `semantic-coverage.ts`). */
+  semanticSkip?: string;
+  /** True once `semanticSkip` was worked out. */
+  semanticChecked?: boolean;
 }
 
 /** Nothing a reader could see: empty, or only format characters (zero-width space, joiners, bidi marks) and whitespace. */
@@ -98,6 +103,19 @@ export function prepareRequest(
         reason = `rule "${rule.name}" says not to cache this prompt`;
       } else {
         ttlMs = options.ttlMs ?? rule.ttlMs;
+      }
+    } else if (c.ruleLanguages !== '*') {
+      // Words the rules cannot read might be personal or time-sensitive: the conservative policy.
+      // (Only `keyOf`, which reports no policy, can get here before the detector has loaded.)
+      const guess = prompts.language(prompt) ?? { language: 'unloaded', scores: {} };
+      if (guess.language !== undefined && !coversLanguage(c.ruleLanguages, guess)) {
+        category = 'unknown-language';
+        if (c.unknownLanguageTtlMs === 'no-store') {
+          cacheable = false;
+          reason = `the prompt's language (${guess.language}) is not one the TTL rules understand (${c.ruleLanguages.join(', ')}), so it is not cached; set unknownLanguageTtlMs to cache such prompts`;
+        } else {
+          ttlMs = options.ttlMs ?? c.unknownLanguageTtlMs;
+        }
       }
     }
   }

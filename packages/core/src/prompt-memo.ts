@@ -1,4 +1,5 @@
 import type { TtlRule } from './cache-options.js';
+import { detectLanguage, type LanguageGuess, languageDetectorReady } from './language.js';
 import { promptDigest } from './scope.js';
 import { matchTtlRule } from './ttl-rules.js';
 import type { ChatRequest } from './types.js';
@@ -9,6 +10,8 @@ interface PromptFacts {
   digest: string;
   /** The TTL rule it matches (null: none); undefined until asked, or when rules read the request. */
   rule?: TtlRule | null;
+  /** Its detected language; undefined until asked. */
+  language?: LanguageGuess;
 }
 
 /** Prompts remembered; the oldest is forgotten first. */
@@ -17,7 +20,7 @@ const MEMO_SIZE = 1024;
 const MEMO_MAX_CHARS = 1024;
 
 /**
- * The digest and TTL rule of recently seen normalized prompts. Both are pure functions of the
+ * The digest, TTL rule and language of recently seen normalized prompts. Both are pure functions of the
  * prompt (the rule only while every rule is a RegExp; function rules also see the request), and a
  * repeated prompt, which every exact hit is, then skips SHA-256 and the rules' regular
  * expressions: together a few microseconds of an exact hit that otherwise costs one round trip.
@@ -43,6 +46,14 @@ export class PromptMemo {
     const facts = this.factsOf(prompt);
     if (facts.rule === undefined) facts.rule = matchTtlRule(this.rules, prompt, request) ?? null;
     return facts.rule ?? undefined;
+  }
+
+  /** `detectLanguage(prompt)`, or undefined while the detector is not loaded yet. */
+  language(prompt: string): LanguageGuess | undefined {
+    if (!languageDetectorReady()) return undefined;
+    const facts = this.factsOf(prompt);
+    facts.language ??= detectLanguage(prompt);
+    return facts.language;
   }
 
   private factsOf(prompt: string): PromptFacts {

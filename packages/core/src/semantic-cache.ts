@@ -18,11 +18,13 @@ import { storeEntry } from './entry-store.js';
 import { ClosedError, InvalidOptionError } from './errors.js';
 import { lookupExact, slideExpiry } from './exact-layer.js';
 import { scopeOfKey } from './keys.js';
+import { languageDetectorReady, loadLanguageDetector } from './language.js';
 import { CacheMetrics } from './metrics.js';
 import type { MetricsSnapshot } from './metrics-snapshot.js';
 import { callModel } from './model-call.js';
 import { markDone, type Prepared, prepareRequest } from './prepared-request.js';
 import { PromptMemo } from './prompt-memo.js';
+import { semanticSkipOf } from './semantic-coverage.js';
 import { SemanticLayer } from './semantic-layer.js';
 import { SingleFlight } from './single-flight.js';
 import type { CacheEntry, ChatModel, ChatRequest, ChatResponse } from './types.js';
@@ -68,6 +70,8 @@ export class SemanticCache implements SemanticCacheApi {
   private readonly ctx: CacheContext;
   private readonly semanticLayer: SemanticLayer;
   private readonly prompts: PromptMemo;
+  /** Settles when the language detector is loaded; undefined when no decision needs it. */
+  private readonly languageReady: Promise<void> | undefined;
   private closed = false;
 
   /** Throws `InvalidOptionError` (or `DimensionMismatchError`) on bad options. */
@@ -86,15 +90,20 @@ export class SemanticCache implements SemanticCacheApi {
             maxBatch: c.maxEmbedBatch,
             timeoutMs: c.timeouts.embedderMs,
           });
+    this.prompts = new PromptMemo(c.ttlRules);
     this.ctx = {
       config: c,
       counters: this.counters,
       batcher: this.batcher,
       repairs: this.repairs,
       deadlines: new Map(),
+      prompts: this.prompts,
     };
     this.semanticLayer = new SemanticLayer(this.ctx);
-    this.prompts = new PromptMemo(c.ttlRules);
+    if (c.needsLanguage) {
+      this.languageReady = loadLanguageDetector();
+      this.languageReady.catch(() => undefined);
+    }
   }
 
   /** Embedder calls made so far (batched calls count once). */
@@ -122,6 +131,7 @@ export class SemanticCache implements SemanticCacheApi {
   /** Read-through: a cached answer, or the model's (stored unless policy or `noStore` forbids). */
   async complete(request: ChatRequest, options?: RequestOptions): Promise<CacheResult> {
     this.assertOpen();
+    if (this.languageReady !== undefined && !languageDetectorReady()) await this.languageReady;
     const p = prepareRequest(this.config, this.prompts, request, options);
     const model = this.requireModel('complete');
     if (!p.cacheable) {
@@ -146,6 +156,7 @@ export class SemanticCache implements SemanticCacheApi {
    */
   async stream(request: ChatRequest, options?: RequestOptions): Promise<CacheStream> {
     this.assertOpen();
+    if (this.languageReady !== undefined && !languageDetectorReady()) await this.languageReady;
     const p = prepareRequest(this.config, this.prompts, request, options);
     const model = this.requireModel('stream');
     if (!p.cacheable) return this.streamFromModel(model, p, 'bypass');
@@ -166,8 +177,9 @@ export class SemanticCache implements SemanticCacheApi {
   /** Cache-aside lookup: never calls the model. */
   async lookup(request: ChatRequest, options?: RequestOptions): Promise<LookupResult> {
     this.assertOpen();
+    if (this.languageReady !== undefined && !languageDetectorReady()) await this.languageReady;
     const p = prepareRequest(this.config, this.prompts, request, options);
-    const base = {
+    const base: Omit<LookupResult, 'hit' | 'source'> = {
       key: p.key,
       scope: p.scope,
       cacheable: p.cacheable,
@@ -188,6 +200,7 @@ export class SemanticCache implements SemanticCacheApi {
     if (p.options.refresh !== true) {
       hit = (await lookupExact(this.ctx, p)) ?? (await this.semanticLayer.lookup(p));
     }
+    if (p.semanticSkip !== undefined) base.semanticSkip = p.semanticSkip;
     if (hit === undefined) {
       markDone(p);
       this.counters.recordLookupMiss();
@@ -222,6 +235,7 @@ export class SemanticCache implements SemanticCacheApi {
     options?: RequestOptions,
   ): Promise<StoreResult> {
     this.assertOpen();
+    if (this.languageReady !== undefined && !languageDetectorReady()) await this.languageReady;
     const p = prepareRequest(this.config, this.prompts, request, options);
     validateResponse(response);
     if (!p.store) {
@@ -302,6 +316,8 @@ export class SemanticCache implements SemanticCacheApi {
     p: Prepared,
   ): Promise<CacheResult> {
     const flightKey = p.store ? p.key : `${p.key}#no-store`;
+    // Worked out on the caller's own record: the flight's work runs on a copy of the leader's.
+    semanticSkipOf(this.ctx, p);
     const waitStart = performance.now();
     const { value, shared } = await this.flights.run(
       flightKey,
@@ -471,6 +487,7 @@ export class SemanticCache implements SemanticCacheApi {
     if (r.matchedPrompt !== undefined) result.matchedPrompt = r.matchedPrompt;
     if (r.matchedKey !== undefined) result.matchedKey = r.matchedKey;
     if (r.changed !== undefined) result.changed = r.changed;
+    if (p.semanticSkip !== undefined) result.semanticSkip = p.semanticSkip;
     this.emit(p, operation, r.source, r.similarity, r.ageMs);
     return result;
   }

@@ -10,6 +10,7 @@ import { usableEntry } from './exact-layer.js';
 import { prepareGuard } from './guard-preparation.js';
 import { scopeOfKey } from './keys.js';
 import type { Prepared } from './prepared-request.js';
+import { semanticSkipOf } from './semantic-coverage.js';
 import type { CacheEntry } from './types.js';
 
 /** Vectors written per repair pass. */
@@ -28,6 +29,10 @@ export class SemanticLayer {
     const c = ctx.config;
     const vectorStore = c.vectorStore;
     if (ctx.batcher === undefined || vectorStore === undefined) return undefined;
+    if (semanticSkipOf(ctx, p) !== undefined) {
+      ctx.counters.recordSemanticSkip();
+      return undefined;
+    }
     const batcher = ctx.batcher;
     let t = performance.now();
     const embedding = attempt(

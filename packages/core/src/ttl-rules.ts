@@ -1,5 +1,6 @@
 import type { TtlRule } from './cache-options.js';
 import { InvalidOptionError } from './errors.js';
+import { languagesProblem } from './language.js';
 import type { ChatRequest } from './types.js';
 
 /** One minute, in ms. */
@@ -120,11 +121,13 @@ export const REALTIME_PATTERN = new RegExp(
  * - `personal` → never cached (the asker's own data must not outlive the request);
  * - `realtime` → 5 minutes (weather, prices, news, "today", "now", "current", "latest");
  * - anything else (general knowledge) → the cache's `ttlMs`, 24 hours by default.
+ * Both patterns are English: a prompt in another language gets `unknownLanguageTtlMs` (by
+ * default it is not cached, since nothing could tell whether it is personal).
  * Pass `ttlRules: []` to turn them off, or your own list to replace them.
  */
 export const DEFAULT_TTL_RULES: readonly TtlRule[] = Object.freeze([
-  { name: 'personal', match: PERSONAL_PATTERN, ttlMs: 'no-store' },
-  { name: 'realtime', match: REALTIME_PATTERN, ttlMs: REALTIME_TTL_MS },
+  { name: 'personal', match: PERSONAL_PATTERN, ttlMs: 'no-store', languages: ['en'] },
+  { name: 'realtime', match: REALTIME_PATTERN, ttlMs: REALTIME_TTL_MS, languages: ['en'] },
 ]);
 
 /**
@@ -192,5 +195,13 @@ export function assertValidTtlRules(rules: unknown): asserts rules is readonly T
       );
     }
     if (r.ttlMs !== 'no-store') assertValidTtl(r.ttlMs, `ttlRules[${i}] (${r.name}).ttlMs`);
+    if (r.languages !== undefined) {
+      const problem = Array.isArray(r.languages)
+        ? languagesProblem(r.languages)
+        : `must be a list of ISO 639-1 codes (omit it for any language), got ${JSON.stringify(r.languages)?.slice(0, 40)}`;
+      if (problem !== undefined) {
+        throw new InvalidOptionError(`ttlRules[${i}] (${r.name}).languages ${problem}.`);
+      }
+    }
   });
 }

@@ -88,6 +88,14 @@ export interface ChatModel {
   stream?(request: ChatRequest, options?: CallOptions): AsyncIterable<ChatChunk>;
 }
 
+/** What an embedder represents faithfully; the cache serves no semantic hit for prompts outside it. */
+export interface EmbedderCoverage {
+  /** ISO 639-1 codes of the languages the model represents well (`['en']`), or `'*'` for a multilingual model. */
+  readonly languages: readonly string[] | '*';
+  /** Longest input, in the model's own tokens, embedded whole; longer input is truncated by the model. */
+  readonly maxTokens: number;
+}
+
 /** Turns texts into vectors. */
 export interface Embedder {
   /**
@@ -105,6 +113,14 @@ export interface Embedder {
   embed(texts: readonly string[], options?: CallOptions): Promise<Float32Array[]>;
   /** Releases resources (model weights, sockets). Optional. */
   close?(): Promise<void>;
+  /** What the model represents faithfully. Absent: English only, window unknown. */
+  readonly coverage?: EmbedderCoverage;
+  /**
+   * Optional: why `text` cannot be represented faithfully (longer than `coverage.maxTokens`, mostly
+   * unknown tokens), or undefined when it can. Synchronous, never throws, and its cost is bounded
+   * whatever the text's length (it may look at a bounded prefix only).
+   */
+  inspect?(text: string): string | undefined;
 }
 
 /**
@@ -238,6 +254,11 @@ export interface GuardVerdict {
 export interface HitGuard {
   /** Identifies the guard and its operating point, for logs and reports. */
   readonly id: string;
+  /**
+   * ISO 639-1 codes of the languages the guard analyzes, or `'*'` for any. A prompt in another
+   * language gets no semantic hit unless the cache's `semanticLanguages` says so. Absent: any.
+   */
+  readonly languages?: readonly string[] | '*';
   /** Judges `candidate` for the normalized `query` prompt. */
   judge(query: string, candidate: GuardCandidate): GuardVerdict;
   /**

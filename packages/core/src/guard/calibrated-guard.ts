@@ -50,6 +50,8 @@ export class CalibratedGuard implements HitGuard {
   readonly id: string;
   /** The operating point in use. */
   readonly operatingPoint: OperatingPoint;
+  /** English: the analysis runs wink-nlp's English model (tags, lemmas, names). */
+  readonly languages = ['en'] as const;
   readonly #analyses: LRUCache<string, PromptAnalysis>;
   /** The last analysis of a prompt too long for `#analyses`: its query is judged again per candidate. */
   #oversized: { text: string; analysis: PromptAnalysis } | undefined;
