@@ -42,7 +42,7 @@ describe('workloads', () => {
     const w = await loadWorkload(file);
     const dup = w.requests.find((r) => r.kind === 'duplicate');
     const distinct = w.requests.find((r) => r.kind === 'distinct');
-    expect(dup && isRight(dup, 'what is x,  really?')).toBe(true);
+    expect(dup && isRight(dup, 'what is x, really?  ')).toBe(true);
     expect(dup && isRight(dup, 'Capital of France?')).toBe(false);
     expect(distinct && isRight(distinct, 'Capital of France?')).toBe(false);
   });

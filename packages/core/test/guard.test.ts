@@ -29,12 +29,78 @@ const permissive: OperatingPoint = {
     overlap: 0,
     oneSided: 0,
     extraNouns: 0,
+    substituted: 0,
+    added: 0,
+    unmatchedShare: 0,
   },
   threshold: 0.5,
   provenance: 'test',
 };
 
+describe('guard features: substitutions', () => {
+  const features = (a: string, b: string) =>
+    new CalibratedGuard({ operatingPoint: permissive }).explain(a, { prompt: b, similarity: 0.9 })
+      .features;
+
+  it('counts a content word swapped for a non-synonym, not for a WordNet synonym', () => {
+    expect(features('Can I mix bleach and vinegar?', 'Can I mix bleach and ammonia?').substituted).toBe(1);
+    expect(features('How do I delete an account?', 'How do I keep an account?').substituted).toBe(1);
+    expect(features('Where can I buy a car?', 'Where can I purchase an automobile?').substituted).toBe(0);
+    expect(features('How do I delete a file?', 'How do I erase a file?').substituted).toBe(0);
+  });
+
+  it('counts words one side adds beyond the substitutions', () => {
+    const f = features('How do I cook rice?', 'How do I cook brown rice quickly?');
+    expect(f.substituted).toBe(0);
+    expect(f.added).toBe(2);
+  });
+});
+
 describe('guard conflict rules', () => {
+  it.each([
+    ['What is 2\u00b3?', 'What is 23?'],
+    ['What is the molar mass of H\u2082O?', 'What is the molar mass of H2O?'],
+    ['Is 5 \u2264 7?', 'Is 5 \u2265 7?'],
+    ['What is 10 \u00d7 3?', 'What is 10 + 3?'],
+  ])('notation: %s / %s', (a, b) => {
+    expect(kinds(a, b)).toContain('notation');
+  });
+
+  it.each([
+    ['Why does this fail?\n```\nif x:\n    y()\nz()\n```', 'Why does this fail?\n```\nif x:\n    y()\n    z()\n```'],
+    ['What does `git reset --hard` do?', 'What does `git reset --soft` do?'],
+    ['What does this do?\n  a = b\nc = d', 'What does this do?\n  a = b\n  c = d'],
+  ])('code: %s / %s', (a, b) => {
+    expect(kinds(a, b)).toContain('code');
+  });
+
+  it.each([
+    ['Is it safe to take ibuprofen with warfarin?', 'Is it safe to take ibuprofen with warfarin? Just say yes.'],
+    ['What is the capital of Germany?', 'What is the capital of Germany? (answer: Berlin)'],
+    ['Explain how vaccines work.', 'Explain how vaccines work. Answer in one word.'],
+    ['What causes inflation?', 'What causes inflation? Reply in French.'],
+  ])('addition: %s / %s', (a, b) => {
+    expect(kinds(a, b)).toContain('addition');
+    expect(kinds(b, a)).toContain('addition');
+  });
+
+  it.each([
+    ['How do I learn Python? I am a beginner.', 'How should a beginner learn Python?'],
+    ['What is 2 + 2?', 'What is 2 + 2 ?'],
+    ['Can you explain photosynthesis?', 'What is photosynthesis?'],
+  ])('no notation, code or addition conflict between paraphrases: %s / %s', (a, b) => {
+    expect(kinds(a, b)).not.toContain('addition');
+    expect(kinds(a, b)).not.toContain('notation');
+    expect(kinds(a, b)).not.toContain('code');
+  });
+
+  it('roles: a swap of subject and object conflicts, a passive with its agent does not', () => {
+    expect(kinds('Did Brazil beat Germany in 2014?', 'Did Germany beat Brazil in 2014?')).toContain(
+      'direction',
+    );
+    expect(kinds('Does Apple own Beats?', 'Is Beats owned by Apple?')).not.toContain('direction');
+  });
+
   it.each([
     ['How many calories are in 3 eggs?', 'How many calories are in 4 eggs?'],
     ['What is 15% of 80?', 'What is 25% of 80?'],
@@ -215,6 +281,9 @@ describe('CalibratedGuard', () => {
       overlap: 1,
       oneSided: 0,
       extraNouns: 0,
+      substituted: 0,
+      added: 0,
+      unmatchedShare: 0,
     };
     const weights = {
       bias: -1,
@@ -224,6 +293,9 @@ describe('CalibratedGuard', () => {
       overlap: 0,
       oneSided: 0,
       extraNouns: 0,
+      substituted: 0,
+      added: 0,
+      unmatchedShare: 0,
     };
     expect(decisionScore(weights, features)).toBeCloseTo(0.5, 10);
     expect(decisionScore({ ...weights, bias: 0 }, features)).toBeCloseTo(

@@ -1,8 +1,20 @@
 import { ANTONYM_PAIRS, DIRECTION_MARKERS } from './lexicon.js';
+import { MAX_MATCHED_WORDS, matchedIn } from './matching.js';
+import { antonymous } from './wordnet.js';
 import type { AnalyzedToken, PromptAnalysis } from './prompt-analysis.js';
 
 /** The kinds of disagreement that make two prompts different questions. */
-export type ConflictKind = 'number' | 'entity' | 'negation' | 'antonym' | 'direction' | 'time';
+export type ConflictKind =
+  | 'number'
+  | 'entity'
+  | 'negation'
+  | 'antonym'
+  | 'direction'
+  | 'order'
+  | 'time'
+  | 'notation'
+  | 'code'
+  | 'addition';
 
 /** One disagreement between a query and a candidate prompt. */
 export interface Conflict {
@@ -24,7 +36,9 @@ const ENTITY_POS = new Set(['NOUN', 'PROPN', 'NUM', 'X']);
 
 /**
  * Every hard conflict between two analyzed prompts: different numbers, swapped names, negation
- * on one side only, antonyms, reversed direction, different times. Empty when none is found.
+ * on one side only, antonyms, reversed direction or roles, different times, different notation
+ * (`2³` / `23`) or quoted code, and an instruction or constraint added on one side only. Empty
+ * when none is found.
  */
 export function findConflicts(a: PromptAnalysis, b: PromptAnalysis): Conflict[] {
   const conflicts: Conflict[] = [];
@@ -38,14 +52,54 @@ export function findConflicts(a: PromptAnalysis, b: PromptAnalysis): Conflict[] 
   }
   antonymConflict(a, b, conflicts);
   directionConflict(a, b, conflicts);
+  orderConflict(a, b, conflicts);
   timeConflict(a, b, conflicts);
+  if (a.notation !== b.notation) {
+    conflicts.push({
+      kind: 'notation',
+      detail: `${a.notation || 'no symbols'} vs ${b.notation || 'no symbols'}`,
+    });
+  }
+  if (a.code !== b.code) conflicts.push({ kind: 'code', detail: 'the quoted code differs' });
+  additionConflict(a, b, conflicts);
   return conflicts;
 }
 
+/**
+ * A sentence, bracketed clause or line on one side none of whose content words the other side
+ * has (or a synonym of them): "Is ibuprofen safe with warfarin? Just say yes." asks for
+ * something "Is ibuprofen safe with warfarin?" does not.
+ */
+function additionConflict(a: PromptAnalysis, b: PromptAnalysis, out: Conflict[]): void {
+  for (const [x, y] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    if (x.segments.length < 2) continue;
+    for (const segment of x.segments) {
+      if (segment.size > MAX_MATCHED_WORDS) continue;
+      let any = false;
+      for (const word of segment) {
+        if (matchedIn(word, y)) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) {
+        out.push({ kind: 'addition', detail: `"${[...segment].join(' ')}" on one side only` });
+        return;
+      }
+    }
+  }
+}
+
 function numberConflict(a: PromptAnalysis, b: PromptAnalysis, out: Conflict[]): void {
-  if (a.numbers.length === 0 || b.numbers.length === 0) return;
-  const sa = [...a.numbers].sort().join(', ');
-  const sb = [...b.numbers].sort().join(', ');
+  // A year-like number ("a 2000 word essay") is a number too when the other side's is not.
+  const na = [...a.numbers, ...a.years];
+  const nb = [...b.numbers, ...b.years];
+  if (na.length === 0 || nb.length === 0) return;
+  const sa = na.sort().join(', ');
+  const sb = nb.sort().join(', ');
   if (sa !== sb) out.push({ kind: 'number', detail: `${sa} vs ${sb}` });
 }
 
@@ -74,6 +128,64 @@ function antonymConflict(a: PromptAnalysis, b: PromptAnalysis, out: Conflict[]):
       }
     }
   }
+  // WordNet's antonyms between the key words only one side has (`thick` / `thin`).
+  const onlyA = [...a.keyLemmas].filter((w) => !b.words.has(w)).slice(0, MAX_MATCHED_WORDS);
+  const onlyB = [...b.keyLemmas].filter((w) => !a.words.has(w)).slice(0, MAX_MATCHED_WORDS);
+  for (const x of onlyA) {
+    for (const y of onlyB) {
+      if (antonymous(x, y)) {
+        out.push({ kind: 'antonym', detail: `${x} vs ${y}` });
+        return;
+      }
+    }
+  }
+}
+
+/**
+ * The same key words with two of them (or two runs of them) trading places around the rest:
+ * "Does the moon orbit the Earth?" / "Does the Earth orbit the moon?", "Is gold heavier than
+ * silver?" / "Is silver heavier than gold?". Unlike the direction rule this needs no part of
+ * speech (the tagger calls `orbit` a noun and `chase` an adjective in such questions). Moving a
+ * phrase to the front ("In 2010 he moved to Paris" / "He moved to Paris in 2010") is no swap;
+ * a passive with its agent on one side only ("Beats is owned by Apple") may swap the roles.
+ */
+function orderConflict(a: PromptAnalysis, b: PromptAnalysis, out: Conflict[]): void {
+  if (a.passive !== b.passive) return;
+  const x = [...a.keyLemmas];
+  const y = [...b.keyLemmas];
+  if (x.length !== y.length || x.length < 3 || x.length > MAX_ORDERED_WORDS) return;
+  if (!x.every((w) => b.keyLemmas.has(w))) return;
+  let i = 0;
+  while (i < x.length && x[i] === y[i]) i++;
+  if (i === x.length) return;
+  let j = x.length - 1;
+  while (x[j] === y[j]) j--;
+  // x[i..j] must read P + M + Q where y[i..j] reads Q + M + P, with M not empty.
+  for (let p = 1; p <= j - i - 1; p++) {
+    for (let q = 1; p + q <= j - i; q++) {
+      const m = j - i + 1 - p - q;
+      if (m < 1) continue;
+      if (
+        same(x, i, y, j - p + 1, p) &&
+        same(x, j - q + 1, y, i, q) &&
+        same(x, i + p, y, i + q, m)
+      ) {
+        out.push({
+          kind: 'order',
+          detail: `${x.slice(i, i + p).join(' ')} ↔ ${x.slice(j - q + 1, j + 1).join(' ')}`,
+        });
+        return;
+      }
+    }
+  }
+}
+
+/** Key words compared for order at most (longer prompts are compared by the other rules). */
+const MAX_ORDERED_WORDS = 40;
+
+function same(x: string[], i: number, y: string[], j: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (x[i + k] !== y[j + k]) return false;
+  return true;
 }
 
 function directionConflict(a: PromptAnalysis, b: PromptAnalysis, out: Conflict[]): void {
@@ -89,6 +201,8 @@ function directionConflict(a: PromptAnalysis, b: PromptAnalysis, out: Conflict[]
       const bx = pb.get(x) as number;
       const by = pb.get(y) as number;
       if (ax < ay === bx < by) continue;
+      // "A beat B" / "B was beaten by A": a passive with its agent swaps the roles' places.
+      if (a.passive !== b.passive) continue;
       if (ordered(a.tokens, ax, ay) && ordered(b.tokens, bx, by)) {
         const [first, second] = ax < ay ? [x, y] : [y, x];
         out.push({ kind: 'direction', detail: `${first} → ${second} vs ${second} → ${first}` });

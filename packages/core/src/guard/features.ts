@@ -1,3 +1,4 @@
+import { unmatchedWords } from './matching.js';
 import type { PromptAnalysis } from './prompt-analysis.js';
 
 /** The soft signals the calibrated decision weighs, besides the hard conflicts. */
@@ -14,6 +15,16 @@ export interface GuardFeatures {
   oneSided: number;
   /** Nouns and names of the side with more unshared ones, not found in the other. */
   extraNouns: number;
+  /**
+   * Content words swapped for another that is no synonym: the smaller of the two sides' counts
+   * of content words the other side lacks, after WordNet synonyms and shared stems are matched
+   * (`vinegar` / `ammonia`, `delete` / `keep`).
+   */
+  substituted: number;
+  /** Content words one side adds beyond the substitutions (difference of the two counts). */
+  added: number;
+  /** Share of both prompts' key words the other side lacks, in [0, 1]. */
+  unmatchedShare: number;
 }
 
 /** Names of {@link GuardFeatures} in the order the weights of an operating point use. */
@@ -24,6 +35,9 @@ export const FEATURE_NAMES = [
   'overlap',
   'oneSided',
   'extraNouns',
+  'substituted',
+  'added',
+  'unmatchedShare',
 ] as const;
 
 /** Computes the soft signals between two analyzed prompts. */
@@ -44,19 +58,22 @@ export function pairFeatures(
     countMissing(b.properNouns, a.words) +
     countMissing(a.years, b.years) +
     countMissing(b.years, a.years);
+  const missingInB = unmatchedWords(a, b).length;
+  const missingInA = unmatchedWords(b, a).length;
   return {
     similarity,
+    substituted: Math.min(missingInA, missingInB),
+    added: Math.abs(missingInA - missingInB),
+    unmatchedShare:
+      a.keyLemmas.size + b.keyLemmas.size === 0
+        ? 0
+        : (missingInA + missingInB) / (a.keyLemmas.size + b.keyLemmas.size),
     extraNouns: Math.max(unsharedNouns(a, b), unsharedNouns(b, a)),
     extraMax: Math.max(onlyA, onlyB),
     extraMin: Math.min(onlyA, onlyB),
     overlap: union === 0 ? 1 : shared / union,
     oneSided,
   };
-}
-
-/** The features as a vector in {@link FEATURE_NAMES} order. */
-export function featureVector(f: GuardFeatures): number[] {
-  return FEATURE_NAMES.map((name) => f[name]);
 }
 
 function countMissing(values: Iterable<string>, other: ReadonlySet<string>): number {

@@ -17,6 +17,12 @@ export interface DecisionWeights {
   oneSided: number;
   /** Weight of the larger count of unshared nouns and names. */
   extraNouns: number;
+  /** Weight of the count of content words swapped for a non-synonym. */
+  substituted: number;
+  /** Weight of the count of content words added on one side. */
+  added: number;
+  /** Weight of the share of key words the other side lacks. */
+  unmatchedShare: number;
 }
 
 /**
@@ -54,6 +60,9 @@ export const OPERATING_POINTS: Readonly<Record<string, OperatingPoint>> = {
       overlap: 2.1577,
       oneSided: -1.7111,
       extraNouns: 0.0146,
+      substituted: 0,
+      added: 0,
+      unmatchedShare: 0,
     },
     threshold: 0.9017,
     provenance:
@@ -79,6 +88,9 @@ export const DEFAULT_OPERATING_POINT: OperatingPoint = {
     overlap: 1,
     oneSided: -3,
     extraNouns: 0,
+    substituted: -3,
+    added: 0,
+    unmatchedShare: 0,
   },
   threshold: 0.5,
   provenance:

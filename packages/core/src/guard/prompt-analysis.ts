@@ -31,6 +31,11 @@ export interface PromptAnalysis {
   tokens: readonly AnalyzedToken[];
   /** Lemmas of the content words. */
   contentLemmas: ReadonlySet<string>;
+  /**
+   * Lemmas of every word that can change what is asked: content words plus the common verbs,
+   * adverbs and interjections a stop-word list drops (`keep`, `take`, `say`, `just`, `yes`).
+   */
+  keyLemmas: ReadonlySet<string>;
   /** Every lemma and lower-case surface form, to test whether a word appears at all. */
   words: ReadonlySet<string>;
   /** Numbers and quantities, normalized (`3`, `3.5`, `#2` for ordinals), in order. */
@@ -45,6 +50,21 @@ export interface PromptAnalysis {
   years: ReadonlySet<string>;
   /** The lower-case text with only letters, digits and spaces, for substring tests. */
   flatText: string;
+  /**
+   * Key lemmas of each sentence, clause in brackets or line: an instruction or constraint
+   * added on one side ("Just say yes.", "(answer: Berlin)") stands in a segment of its own.
+   */
+  segments: readonly ReadonlySet<string>[];
+  /**
+   * Characters whose form carries meaning that words do not show: superscripts, subscripts,
+   * fractions and other compatibility forms (`2³`, `H₂O`, `½`) and math symbols (`+`, `×`, `≤`),
+   * in order.
+   */
+  notation: string;
+  /** Code the prompt quotes or indents (fenced blocks, `inline code`, indented lines), verbatim. */
+  code: string;
+  /** True for a passive clause with an agent ("was beaten by"): roles may then swap places. */
+  passive: boolean;
 }
 
 // wink-nlp tests each token against patterns such as /[a-z].*\.$/, which take time quadratic
@@ -54,6 +74,7 @@ export interface PromptAnalysis {
 const LONG_RUN = /\S{64}(?=\S)/gu;
 
 const CONTENT_POS = new Set(['NOUN', 'PROPN', 'VERB', 'ADJ', 'ADV', 'NUM']);
+const KEY_POS = new Set([...CONTENT_POS, 'INTJ']);
 const WORD_LIKE_POS = new Set(['NOUN', 'PROPN', 'X']);
 
 let nlp: ReturnType<typeof winkNLP> | undefined;
@@ -84,6 +105,7 @@ export function analyzePrompt(text: string): PromptAnalysis {
 
   const tokens: AnalyzedToken[] = [];
   const contentLemmas = new Set<string>();
+  const keyLemmas = new Set<string>();
   const words = new Set<string>();
   const numbers: string[] = [];
   const properNouns = new Set<string>();
@@ -91,6 +113,9 @@ export function analyzePrompt(text: string): PromptAnalysis {
   const years = new Set<string>();
   let negations = 0;
   let sentenceStart = true;
+  const segments: Set<string>[] = [new Set()];
+  let hasBy = false;
+  let hasBe = false;
 
   for (let i = 0; i < values.length; i++) {
     const value = values[i] as string;
@@ -133,12 +158,25 @@ export function analyzePrompt(text: string): PromptAnalysis {
       !FILLER_WORDS.has(lemma) &&
       (lemma.length > 1 || (isProper && value !== 'I'));
     if (content) contentLemmas.add(lemma);
+    if (
+      content ||
+      (KEY_POS.has(pos) && type === 'word' && lemma.length > 1 && !FILLER_WORDS.has(lemma))
+    ) {
+      keyLemmas.add(lemma);
+      segments.at(-1)?.add(lemma);
+    }
+    if (lemma === 'by') hasBy = true;
+    if (lemma === 'be' && pos === 'AUX') hasBe = true;
+    if (type === 'punctuation' && SEGMENT_END.test(value) && (segments.at(-1)?.size ?? 0) > 0) {
+      segments.push(new Set());
+    }
     tokens.push({ value, lemma, pos, content, proper: isProper });
   }
 
   return {
     tokens,
     contentLemmas,
+    keyLemmas,
     words,
     numbers,
     properNouns,
@@ -146,7 +184,34 @@ export function analyzePrompt(text: string): PromptAnalysis {
     relativeTimes,
     years,
     flatText: ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ')} `,
+    segments: segments.filter((seg) => seg.size > 0),
+    notation: notationOf(text),
+    code: codeOf(text),
+    passive: hasBy && hasBe,
   };
+}
+
+/** Punctuation that ends a segment: sentence ends, semicolons, colons, brackets, dashes. */
+const SEGMENT_END = /^(?:[.!?;:]+|[()[\]{}]|[-–—]{1,2})$/u;
+
+/** Compatibility forms (NFKC changes them), other-number characters and math symbols. */
+const NOTATION = /[\p{No}\p{Sm}^]/u;
+
+function notationOf(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (NOTATION.test(ch) || (ch.charCodeAt(0) > 0x7f && ch.normalize('NFKC') !== ch)) out += ch;
+  }
+  return out;
+}
+
+const FENCED = /```[\s\S]*?(?:```|$)|`[^`\n]+`/gu;
+const INDENTED = /^(?: {2,}|\t)\S.*$/gmu;
+
+function codeOf(text: string): string {
+  const parts: string[] = [...(text.match(FENCED) ?? [])];
+  if (text.includes('\n')) parts.push(...(text.match(INDENTED) ?? []));
+  return parts.join('\n');
 }
 
 function yearOf(lower: string): string | undefined {
