@@ -1,6 +1,8 @@
 import type { FailMode, SemanticCacheOptions, TtlRule } from './cache-options.js';
 import { DimensionMismatchError, InvalidOptionError } from './errors.js';
 import { createDefaultGuard, operatingPointFor } from './guard/index.js';
+import { CandidateJudge } from './judge/candidate-judge.js';
+import { resolveJudgeOptions } from './judge/judge-options.js';
 import {
   assertValidTtl,
   assertValidTtlRules,
@@ -23,6 +25,7 @@ export const CACHE_OPTION_KEYS: readonly string[] = [
   'embedder',
   'model',
   'guard',
+  'judge',
   'namespace',
   'version',
   'minSimilarity',
@@ -61,6 +64,8 @@ export interface ResolvedCacheConfig {
   embedder?: Embedder;
   model?: ChatModel;
   guard?: HitGuard;
+  /** The judge of the guard's uncertain band, with its verdict memory and budget. */
+  judge?: CandidateJudge;
   namespace: string;
   version: string;
   minSimilarity: number;
@@ -191,6 +196,7 @@ export function resolveCacheConfig(options: SemanticCacheOptions): ResolvedCache
     false,
   );
   assertValidTtlRules(ttlRules);
+  const now = fn(o.now, 'now') ?? Date.now;
   return {
     exactStore: o.exactStore,
     vectorStore: o.vectorStore,
@@ -206,6 +212,10 @@ export function resolveCacheConfig(options: SemanticCacheOptions): ResolvedCache
             String(o.embedder.id),
             o.minSimilarity === undefined ? {} : { minSimilarity },
           )),
+    judge:
+      o.judge === undefined
+        ? undefined
+        : new CandidateJudge(resolveJudgeOptions(o.judge, o.embedder !== undefined), now),
     namespace: str(o.namespace, 'namespace', 'default'),
     version: str(o.version, 'version', '1'),
     minSimilarity,
@@ -256,7 +266,7 @@ export function resolveCacheConfig(options: SemanticCacheOptions): ResolvedCache
       fn(o.onHookError, 'onHookError') ??
       ((error) => console.error('SemanticCache onLookup hook failed:', error)),
     onError: fn(o.onError, 'onError'),
-    now: fn(o.now, 'now') ?? Date.now,
+    now,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { CostOptions } from './cache-options.js';
 import type { CacheSource } from './cache-result.js';
-import type { LatencySummary, MetricsSnapshot } from './metrics-snapshot.js';
+import type { JudgeMetrics, LatencySummary, MetricsSnapshot } from './metrics-snapshot.js';
 import type { TokenUsage } from './types.js';
 
 /** Latency samples kept per source: percentiles describe the most recent ones. */
@@ -56,6 +56,7 @@ export class CacheMetrics {
   private orphansCleaned = 0;
   private stores = 0;
   private vectorsRepaired = 0;
+  private judge: JudgeMetrics = emptyJudgeMetrics();
 
   constructor(cost: CostOptions = {}) {
     this.cost = {
@@ -121,6 +122,19 @@ export class CacheMetrics {
     this.guardRejections++;
   }
 
+  /** Counts one event of the judge (see `JudgeMetrics`). */
+  recordJudge(
+    event: 'call' | 'accepted' | 'rejected' | 'failure' | 'budgetExhausted' | 'cacheHit',
+  ): void {
+    const j = this.judge;
+    if (event === 'call') j.calls++;
+    else if (event === 'accepted') j.accepted++;
+    else if (event === 'rejected') j.rejected++;
+    else if (event === 'failure') j.failures++;
+    else if (event === 'budgetExhausted') j.budgetExhausted++;
+    else j.cacheHits++;
+  }
+
   /** Counts a vector record whose entry was gone. */
   recordOrphan(): void {
     this.orphansCleaned++;
@@ -157,6 +171,7 @@ export class CacheMetrics {
       staleness: { ...this.staleness },
       wrongHits: this.wrongHits,
       guardRejections: this.guardRejections,
+      judge: { ...this.judge },
       orphansCleaned: this.orphansCleaned,
       stores: this.stores,
       vectorsRepaired: this.vectorsRepaired,
@@ -177,8 +192,13 @@ export class CacheMetrics {
     this.staleness = { refreshes: 0, compared: 0, changed: 0 };
     this.wrongHits = 0;
     this.guardRejections = 0;
+    this.judge = emptyJudgeMetrics();
     this.orphansCleaned = 0;
     this.stores = 0;
     this.vectorsRepaired = 0;
   }
+}
+
+function emptyJudgeMetrics(): JudgeMetrics {
+  return { calls: 0, accepted: 0, rejected: 0, failures: 0, budgetExhausted: 0, cacheHits: 0 };
 }
