@@ -72,7 +72,7 @@ export interface SemanticCacheOptions {
   guard?: HitGuard;
   /**
    * A chat model asked yes or no about the candidates whose guard score falls in `judge.band`
-   * (see `JudgeOptions` and packages/core/docs/judge.md). Off by default.
+   * (see `JudgeOptions`). Off by default.
    */
   judge?: JudgeOptions;
   /** Namespace hashed into every scope (a request's `namespace` overrides it). Default `default`. */
