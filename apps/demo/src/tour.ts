@@ -2,12 +2,15 @@ import {
   type CacheResult,
   type ChatRequest,
   createDefaultGuard,
+  type HitGuard,
+  operatingPointFor,
   type RequestOptions,
   type SemanticCache,
 } from '@cache/core';
-import { loadConfig } from './config.js';
+import { type DemoConfig, loadConfig } from './config.js';
 import { tourModelName } from './remote.js';
-import { createCache, createParts, runPrefix } from './stores.js';
+import { SCRIPTED_JUDGE_IGNORED, ScriptedJudgeModel } from './scripted-judge.js';
+import { type CacheParts, createCache, createParts, runPrefix } from './stores.js';
 import { replayWorkload } from './tour-replay.js';
 import { DEFAULT_TOUR_WORKLOAD, loadBundledWorkload } from './workload/load.js';
 
@@ -66,6 +69,7 @@ export async function runTour(): Promise<void> {
   try {
     const model = tourModelName(config);
     for (const scenario of SCENARIOS) await runScenario(cache, model, scenario);
+    await runJudgeStep(parts, config, model);
     await cache.clear();
     cache.resetMetrics();
     const workload = await loadBundledWorkload(DEFAULT_TOUR_WORKLOAD);
@@ -77,7 +81,12 @@ export async function runTour(): Promise<void> {
   }
 }
 
-async function runScenario(cache: SemanticCache, model: string, scenario: Scenario): Promise<void> {
+async function runScenario(
+  cache: SemanticCache,
+  model: string,
+  scenario: Scenario,
+  notes: (result: CacheResult) => string[] = () => [],
+): Promise<void> {
   const request: ChatRequest = {
     model,
     messages: [{ role: 'user', content: scenario.prompt }],
@@ -97,8 +106,69 @@ async function runScenario(cache: SemanticCache, model: string, scenario: Scenar
       `   rejected    a candidate at similarity ${r.similarity.toFixed(3)}: ${r.reasons.join('; ')}`,
     );
   }
+  for (const note of notes(result)) console.log(`   ${note}`);
   console.log(`   timings     ${formatTimings(result)}`);
   console.log(`   answer      ${shorten(result.response.content, 110)}\n`);
+}
+
+const JUDGE_SCENARIOS: Scenario[] = [
+  {
+    title: '6a. an uncertain candidate the judge says yes to',
+    prompt: 'Is Paris the capital of France?',
+    expect: 'semantic',
+  },
+  {
+    title: '6b. an uncertain candidate the judge says no to',
+    prompt: 'What is the largest city in France?',
+    expect: 'model',
+  },
+];
+
+/**
+ * Step 6: the optional judge. A second cache on the same stores (so step 1's entry is the
+ * candidate) puts the guard's uncertain candidates to a scripted judge. It is not closed: it
+ * shares the tour cache's stores, which that cache closes.
+ */
+async function runJudgeStep(parts: CacheParts, config: DemoConfig, model: string): Promise<void> {
+  const threshold = operatingPointFor(parts.embedder.id).threshold;
+  const band = { low: threshold - 0.05, high: Math.min(1, threshold + 0.05) };
+  const judgeModel = new ScriptedJudgeModel();
+  // The default guard, remembering the score it gave each candidate prompt, for the output.
+  const defaultGuard = createDefaultGuard(parts.embedder.id);
+  const scores = new Map<string, number | undefined>();
+  const guard: HitGuard = {
+    id: defaultGuard.id,
+    judge: (query, candidate) => {
+      const verdict = defaultGuard.judge(query, candidate);
+      scores.set(candidate.prompt, verdict.score);
+      return verdict;
+    },
+  };
+  const cache = createCache(parts, config, {
+    guard,
+    judge: { model: judgeModel, modelName: 'scripted', band },
+  });
+  console.log('6. the optional judge of uncertain candidates (option `judge`, off by default)');
+  console.log(
+    `   band        guard scores in [${band.low.toFixed(3)}, ${band.high.toFixed(3)}) go to the judge (the guard's threshold ${threshold} ± 0.05)`,
+  );
+  console.log(
+    `   judge       SCRIPTED, not a model: says yes when every word of the stored question but ${SCRIPTED_JUDGE_IGNORED.map((w) => `"${w}"`).join(' ')} is in the new one\n`,
+  );
+  for (const scenario of JUDGE_SCENARIOS) {
+    const seen = judgeModel.verdicts.length;
+    await runScenario(cache, model, scenario, () =>
+      judgeModel.verdicts.slice(seen).map((v) => {
+        const score = scores.get(v.stored) ?? Number.NaN;
+        const alone = score >= threshold ? 'serve' : 'refuse';
+        return `judged      "${v.stored}": ${v.answer} (guard score ${score.toFixed(3)}; the guard alone would ${alone} it)`;
+      }),
+    );
+  }
+  const j = cache.metrics().judge;
+  console.log(
+    `   judge metrics  calls ${j.calls} · accepted ${j.accepted} · rejected ${j.rejected} · failures ${j.failures} · budget exhausted ${j.budgetExhausted} · remembered ${j.cacheHits}\n`,
+  );
 }
 
 function describeSource(result: CacheResult): string {
@@ -123,6 +193,7 @@ export function formatTimings(result: CacheResult): string {
     ['embed', t.embedMs],
     ['search', t.searchMs],
     ['guard', t.guardMs],
+    ['judge', t.judgeMs],
     ['model', t.modelMs],
     ['store', t.storeMs],
   ];

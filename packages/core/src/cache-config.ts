@@ -2,6 +2,8 @@ import type { FailMode, SemanticCacheOptions, TtlRule } from './cache-options.js
 import { DimensionMismatchError, InvalidOptionError } from './errors.js';
 import { createDefaultGuard, operatingPointFor } from './guard/index.js';
 import { commonLanguages, type Languages, languagesProblem } from './language.js';
+import { CandidateJudge } from './judge/candidate-judge.js';
+import { resolveJudgeOptions } from './judge/judge-options.js';
 import {
   assertValidTtl,
   assertValidTtlRules,
@@ -24,6 +26,7 @@ export const CACHE_OPTION_KEYS: readonly string[] = [
   'embedder',
   'model',
   'guard',
+  'judge',
   'namespace',
   'version',
   'minSimilarity',
@@ -64,6 +67,8 @@ export interface ResolvedCacheConfig {
   embedder?: Embedder;
   model?: ChatModel;
   guard?: HitGuard;
+  /** The judge of the guard's uncertain band, with its verdict memory and budget. */
+  judge?: CandidateJudge;
   namespace: string;
   version: string;
   minSimilarity: number;
@@ -212,12 +217,17 @@ export function resolveCacheConfig(options: SemanticCacheOptions): ResolvedCache
           o.minSimilarity === undefined ? {} : { minSimilarity },
         ));
   const languages = resolveLanguages(o, ttlRules, guard);
+  const now = fn(o.now, 'now') ?? Date.now;
   return {
     exactStore: o.exactStore,
     vectorStore: o.vectorStore,
     embedder: o.embedder,
     model: o.model,
     guard,
+    judge:
+      o.judge === undefined
+        ? undefined
+        : new CandidateJudge(resolveJudgeOptions(o.judge, o.embedder !== undefined), now),
     ...languages,
     namespace: str(o.namespace, 'namespace', 'default'),
     version: str(o.version, 'version', '1'),
@@ -269,7 +279,7 @@ export function resolveCacheConfig(options: SemanticCacheOptions): ResolvedCache
       fn(o.onHookError, 'onHookError') ??
       ((error) => console.error('SemanticCache onLookup hook failed:', error)),
     onError: fn(o.onError, 'onError'),
-    now: fn(o.now, 'now') ?? Date.now,
+    now,
   };
 }
 

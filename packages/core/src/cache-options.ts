@@ -1,4 +1,5 @@
 import type { LookupEvent } from './cache-result.js';
+import type { JudgeOptions } from './judge/judge-options.js';
 import type {
   ChatModel,
   ChatRequest,
@@ -74,6 +75,11 @@ export interface SemanticCacheOptions {
    * without a calibrated point). Pass a guard that always accepts for the threshold alone.
    */
   guard?: HitGuard;
+  /**
+   * A chat model asked yes or no about the candidates whose guard score falls in `judge.band`
+   * (see `JudgeOptions`). Off by default.
+   */
+  judge?: JudgeOptions;
   /** Namespace hashed into every scope (a request's `namespace` overrides it). Default `default`. */
   namespace?: string;
   /** Cache version hashed into every scope; bump it to invalidate everything. Default `1`. */

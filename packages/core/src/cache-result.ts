@@ -18,8 +18,10 @@ export interface StepTimings {
   embedMs?: number;
   /** Vector search plus fetching candidates from the exact store. */
   searchMs?: number;
-  /** Guard decisions. */
+  /** Guard decisions (the judge's included). */
   guardMs?: number;
+  /** Waiting on the optional judge (part of `guardMs`). */
+  judgeMs?: number;
   /** The model call. */
   modelMs?: number;
   /** Writing the entry and its vector. */

@@ -14,6 +14,7 @@ export * from './embed-input.js';
 export * from './embedding-batcher.js';
 export * from './errors.js';
 export * from './guard/index.js';
+export * from './judge/index.js';
 export * from './keys.js';
 export * from './memory-exact-store.js';
 export * from './metrics.js';

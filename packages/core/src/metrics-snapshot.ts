@@ -14,6 +14,25 @@ export interface LatencySummary {
   maxMs: number;
 }
 
+/**
+ * What the optional judge did (all zero without one). Every candidate in the judge's band is
+ * counted once in `accepted` or `rejected`; `failures` and `budgetExhausted` are rejections too.
+ */
+export interface JudgeMetrics {
+  /** Calls made to the judge's model (failed ones included). */
+  calls: number;
+  /** Candidates the judge said yes to (remembered verdicts included). */
+  accepted: number;
+  /** Candidates rejected through the judge: it said no, failed, or had no budget left. */
+  rejected: number;
+  /** Calls that failed, timed out or got an answer other than yes or no. */
+  failures: number;
+  /** Candidates rejected uncalled because the budget of calls per minute was spent. */
+  budgetExhausted: number;
+  /** Verdicts served from the judge's memory, without a call. */
+  cacheHits: number;
+}
+
 /** A copy of the cache's counters at one moment. */
 export interface MetricsSnapshot {
   /** Calls counted (`complete`, `stream`, `lookup`). */
@@ -40,10 +59,12 @@ export interface MetricsSnapshot {
   staleness: { refreshes: number; compared: number; changed: number };
   /** Hits reported wrong through `reportWrongHit`. */
   wrongHits: number;
-  /** Semantic candidates the guard rejected. */
+  /** Semantic candidates the guard (or the judge) rejected. */
   guardRejections: number;
   /** Semantic lookups skipped because the prompt is outside the embedder's or the guard's coverage. */
   semanticSkips: number;
+  /** What the optional judge of the uncertain band did. */
+  judge: JudgeMetrics;
   /** Vector records whose entry was gone, dropped and deleted. */
   orphansCleaned: number;
   /** Entries written. */

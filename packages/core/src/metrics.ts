@@ -1,6 +1,6 @@
 import type { CostOptions } from './cache-options.js';
 import type { CacheSource } from './cache-result.js';
-import type { LatencySummary, MetricsSnapshot } from './metrics-snapshot.js';
+import type { JudgeMetrics, LatencySummary, MetricsSnapshot } from './metrics-snapshot.js';
 import type { TokenUsage } from './types.js';
 
 /** Latency samples kept per source: percentiles describe the most recent ones. */
@@ -57,6 +57,7 @@ export class CacheMetrics {
   private orphansCleaned = 0;
   private stores = 0;
   private vectorsRepaired = 0;
+  private judge: JudgeMetrics = emptyJudgeMetrics();
 
   constructor(cost: CostOptions = {}) {
     this.cost = {
@@ -127,6 +128,19 @@ export class CacheMetrics {
     this.semanticSkips++;
   }
 
+  /** Counts one event of the judge (see `JudgeMetrics`). */
+  recordJudge(
+    event: 'call' | 'accepted' | 'rejected' | 'failure' | 'budgetExhausted' | 'cacheHit',
+  ): void {
+    const j = this.judge;
+    if (event === 'call') j.calls++;
+    else if (event === 'accepted') j.accepted++;
+    else if (event === 'rejected') j.rejected++;
+    else if (event === 'failure') j.failures++;
+    else if (event === 'budgetExhausted') j.budgetExhausted++;
+    else j.cacheHits++;
+  }
+
   /** Counts a vector record whose entry was gone. */
   recordOrphan(): void {
     this.orphansCleaned++;
@@ -164,6 +178,7 @@ export class CacheMetrics {
       wrongHits: this.wrongHits,
       guardRejections: this.guardRejections,
       semanticSkips: this.semanticSkips,
+      judge: { ...this.judge },
       orphansCleaned: this.orphansCleaned,
       stores: this.stores,
       vectorsRepaired: this.vectorsRepaired,
@@ -185,8 +200,13 @@ export class CacheMetrics {
     this.wrongHits = 0;
     this.guardRejections = 0;
     this.semanticSkips = 0;
+    this.judge = emptyJudgeMetrics();
     this.orphansCleaned = 0;
     this.stores = 0;
     this.vectorsRepaired = 0;
   }
+}
+
+function emptyJudgeMetrics(): JudgeMetrics {
+  return { calls: 0, accepted: 0, rejected: 0, failures: 0, budgetExhausted: 0, cacheHits: 0 };
 }

@@ -8,10 +8,11 @@ import { absorb, attempt, type CacheContext, type Hit, messageOf } from './cache
 import { writeVectors } from './entry-store.js';
 import { usableEntry } from './exact-layer.js';
 import { prepareGuard } from './guard-preparation.js';
+import { consultJudge } from './judge/consult-judge.js';
 import { scopeOfKey } from './keys.js';
 import type { Prepared } from './prepared-request.js';
 import { semanticSkipOf } from './semantic-coverage.js';
-import type { CacheEntry } from './types.js';
+import type { CacheEntry, GuardVerdict } from './types.js';
 
 /** Vectors written per repair pass. */
 const REPAIR_BATCH = 32;
@@ -105,7 +106,9 @@ export class SemanticLayer {
         }
         if (c.guard !== undefined) {
           const g = performance.now();
-          const verdict = this.judge(p, entry, match.similarity);
+          let verdict = this.judge(p, entry, match.similarity);
+          // The optional judge of the uncertain band (src/judge) may overturn a score-only verdict.
+          if (c.judge !== undefined) verdict = await consultJudge(ctx, p, entry, verdict);
           guardMs += performance.now() - g;
           if (!verdict.accept) {
             p.rejected.push({
@@ -126,16 +129,17 @@ export class SemanticLayer {
     }
   }
 
-  private judge(
-    p: Prepared,
-    entry: CacheEntry,
-    similarity: number,
-  ): { accept: boolean; reasons: string[] } {
+  private judge(p: Prepared, entry: CacheEntry, similarity: number): GuardVerdict {
     const guard = this.ctx.config.guard;
     if (guard === undefined) return { accept: true, reasons: [] };
     try {
       const verdict = guard.judge(p.prompt, { prompt: entry.prompt, similarity });
-      return { accept: verdict.accept === true, reasons: verdict.reasons ?? [] };
+      return {
+        accept: verdict.accept === true,
+        reasons: verdict.reasons ?? [],
+        score: verdict.score,
+        vetoed: verdict.vetoed,
+      };
     } catch (error) {
       absorb(this.ctx, error, 'guard', p);
       return { accept: false, reasons: [`guard failed: ${messageOf(error)}`] };

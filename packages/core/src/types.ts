@@ -245,6 +245,12 @@ export interface GuardVerdict {
   reasons: string[];
   /** The combined score the decision was taken on, when the guard computes one. */
   score?: number;
+  /**
+   * With a score: true when a hard check failed (a conflict, the similarity floor), which no
+   * score outweighs; false when the score alone decided. The optional judge is asked only about
+   * candidates whose verdict has a score and `vetoed: false`.
+   */
+  vetoed?: boolean;
 }
 
 /**

@@ -181,6 +181,7 @@ describe('guard conflict rules', () => {
       accept: true,
       reasons: [],
       score: expect.any(Number),
+      vetoed: false,
     });
   });
 });

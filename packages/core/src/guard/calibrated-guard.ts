@@ -30,6 +30,8 @@ export interface GuardExplanation extends GuardVerdict {
   features: GuardFeatures;
   /** The logistic score of the features. */
   score: number;
+  /** True when a conflict or the similarity floor rejects it, whatever the score. */
+  vetoed: boolean;
 }
 
 /**
@@ -85,8 +87,8 @@ export class CalibratedGuard implements HitGuard {
 
   /** Accepts `candidate` for `query` when nothing conflicts and the calibrated score is high enough. */
   judge(query: string, candidate: GuardCandidate): GuardVerdict {
-    const { accept, reasons, score } = this.explain(query, candidate);
-    return { accept, reasons, score };
+    const { accept, reasons, score, vetoed } = this.explain(query, candidate);
+    return { accept, reasons, score, vetoed };
   }
 
   /** Analyzes `prompt` now (while its embedding is computed), so `judge` finds it done. */
@@ -103,6 +105,7 @@ export class CalibratedGuard implements HitGuard {
     const point = this.operatingPoint;
     const score = decisionScore(point.weights, features);
     const reasons = conflicts.map((c) => `${c.kind}: ${c.detail}`);
+    const vetoed = conflicts.length > 0 || candidate.similarity < point.minSimilarity;
     if (candidate.similarity < point.minSimilarity) {
       reasons.push(
         `similarity: ${candidate.similarity.toFixed(3)} < ${point.minSimilarity} (operating point of ${point.embedderId})`,
@@ -111,7 +114,7 @@ export class CalibratedGuard implements HitGuard {
     if (score < point.threshold) {
       reasons.push(`score: ${score.toFixed(3)} < ${point.threshold}`);
     }
-    return { accept: reasons.length === 0, reasons, score, conflicts, features };
+    return { accept: reasons.length === 0, reasons, score, vetoed, conflicts, features };
   }
 
   #analyze(text: string): PromptAnalysis {

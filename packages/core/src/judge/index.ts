@@ -1,0 +1,3 @@
+export * from './candidate-judge.js';
+export * from './judge-options.js';
+export * from './judge-prompt.js';
