@@ -88,6 +88,14 @@ export interface ChatModel {
   stream?(request: ChatRequest, options?: CallOptions): AsyncIterable<ChatChunk>;
 }
 
+/** What an embedder represents faithfully; the cache serves no semantic hit for prompts outside it. */
+export interface EmbedderCoverage {
+  /** ISO 639-1 codes of the languages the model represents well (`['en']`), or `'*'` for a multilingual model. */
+  readonly languages: readonly string[] | '*';
+  /** Longest input, in the model's own tokens, embedded whole; longer input is truncated by the model. */
+  readonly maxTokens: number;
+}
+
 /** Turns texts into vectors. */
 export interface Embedder {
   /**
@@ -103,6 +111,17 @@ export interface Embedder {
    * empty text with `InvalidRequestError`, and failures with `EmbedderError`.
    */
   embed(texts: readonly string[], options?: CallOptions): Promise<Float32Array[]>;
+  /**
+   * What the model represents faithfully. Absent: English only and an unknown window, which the
+   * cache treats conservatively.
+   */
+  readonly coverage?: EmbedderCoverage;
+  /**
+   * Optional: why `text` cannot be represented faithfully (longer than `coverage.maxTokens`, mostly
+   * unknown tokens), or undefined when it can. Synchronous, never throws, and its cost is bounded
+   * whatever the text's length (it may look at a bounded prefix only).
+   */
+  inspect?(text: string): string | undefined;
   /** Releases resources (model weights, sockets). Optional. */
   close?(): Promise<void>;
 }
