@@ -72,6 +72,22 @@ describe.each(LOCAL_EMBEDDER_MODELS)('LocalEmbedder %s', (model: LocalEmbedderMo
     }
   });
 
+  it('truncates where coverage.maxTokens and inspect say: the last word past the window is dropped', async () => {
+    // "word" is one token of either vocabulary; MiniLM adds [CLS] and [SEP] to its 256.
+    const fits = model === 'local/use-lite@512' ? 128 : 254;
+    const words = (n: number) => Array(n).fill('word').join(' ');
+    const [inA, inB, pastA, pastB] = await embedder.embed([
+      `${words(fits - 1)} apple`,
+      `${words(fits - 1)} pear`,
+      `${words(fits)} apple`,
+      `${words(fits)} pear`,
+    ]);
+    expect(cosineSimilarity(inA as Float32Array, inB as Float32Array)).toBeLessThan(0.9999);
+    expect(cosineSimilarity(pastA as Float32Array, pastB as Float32Array)).toBeGreaterThan(0.99999);
+    expect(embedder.inspect(`${words(fits - 1)} apple`)).toBeUndefined();
+    expect(embedder.inspect(`${words(fits)} apple`)).toMatch(/^longer than the model's window/);
+  });
+
   it('scores paraphrases higher than unrelated questions', async () => {
     const [a, b, c, d] = await embedder.embed([
       'How do I reset my password?',
