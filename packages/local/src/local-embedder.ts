@@ -30,8 +30,9 @@ export interface LocalEmbedderOptions {
    */
   model?: LocalEmbedderModel;
   /**
-   * Most texts sent to the model in one forward pass (default 64). Larger batches are split;
-   * the results are the same either way.
+   * Most texts sent to the model in one forward pass: default 64 for USE-lite, 1 for MiniLM
+   * (whose engine pads a batch to its longest text, which costs more than it saves). Larger
+   * inputs are split; the results are the same either way.
    */
   maxBatchSize?: number;
 }
@@ -111,7 +112,7 @@ export class LocalEmbedder implements Embedder {
     this.id = model;
     this.dimension = spec.dimension;
     this.coverage = spec.coverage;
-    const maxBatchSize = options.maxBatchSize ?? 64;
+    const maxBatchSize = options.maxBatchSize ?? spec.defaultMaxBatchSize;
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
       throw new InvalidOptionError(
         `LocalEmbedder: maxBatchSize must be a positive integer, got ${String(maxBatchSize)}.`,

