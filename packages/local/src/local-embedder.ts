@@ -73,7 +73,7 @@ interface ModelThread {
  * WASM engine of `@lat.md/embed`). It never touches the network, which makes it the embedded
  * default of the cache. Vectors are unit length `Float32Array`s.
  *
- * The model runs in a worker thread: a forward pass takes 10 to 60 ms of CPU, which on the main
+ * The model runs in a worker thread: a sentence takes 9 to 25 ms of CPU (README), which on the main
  * thread would stall every other request of a server (exact hits included) and leave the
  * cache's own work of a lookup (vector search, the guard's analysis of the prompt) waiting
  * behind it. The worker keeps the process alive only while the model loads or calls wait;
@@ -167,7 +167,8 @@ export class LocalEmbedder implements Embedder {
    * more than half of it unknown to the vocabulary (`[UNK]` word pieces for MiniLM, unknown
    * characters for USE-lite). A text over 16 characters per token of the window is too long
    * without tokenizing, which bounds the work. The tokenizer is loaded on the calling thread by
-   * `load` or the first call (0.1 to 0.3 s). Never throws.
+   * `load` or the first call (0.3 s for MiniLM, 0.6 s for USE-lite, measured on a loaded
+   * machine). Never throws.
    */
   inspect(text: string): string | undefined {
     return inspectText(text, this.coverage.maxTokens, () => this.#tokenCounter());

@@ -1,10 +1,12 @@
 import { errorText } from './unit-vector.js';
 
 /**
- * A text longer than `maxTokens` times this many characters is too long without tokenizing it:
- * no token of either model's vocabulary is longer (16 characters at most), so such a text cannot
- * fit the window (whitespace aside, which makes the rule conservative). It bounds the work of
- * `inspect` whatever the text's length.
+ * A text longer than `maxTokens` times this many characters is too long without tokenizing it,
+ * which bounds the work of `inspect` whatever the text's length. English runs at 3 to 6
+ * characters a token, so such a text is in practice far beyond the window. Only text made of
+ * the longest pieces (16 characters in USE-lite's vocabulary, 18 in MiniLM's), of words MiniLM
+ * maps whole to `[UNK]` (up to 100 characters) or of long whitespace could still fit; it is
+ * reported all the same, which errs on the safe side (no semantic hit).
  */
 export const CHARS_PER_TOKEN_BOUND = 16;
 
