@@ -88,7 +88,8 @@ export async function embeddersSection(ctx: BenchContext): Promise<void> {
 }
 
 function runProbe(request: ProbeRequest): Promise<ProbeResult> {
-  const script = fileURLToPath(new URL('../embedder-probe.js', import.meta.url));
+  // The built probe, from dist/sections (pnpm bench) and from src/sections (the tests) alike.
+  const script = fileURLToPath(new URL('../../dist/embedder-probe.js', import.meta.url));
   return new Promise((resolve, reject) => {
     const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: ProbeResult | undefined;
