@@ -50,7 +50,7 @@ describe('statistics', () => {
 describe('pnpm bench --tiny', () => {
   it('runs the in-process sections and writes the JSON report', async () => {
     const file = join(dir, 'report.json');
-    const sections = ['semantic', 'throughput', 'real', 'ann', 'pgvector'];
+    const sections = ['semantic', 'throughput', 'real', 'embedders', 'ann', 'pgvector'];
     const redis =
       process.env.REDIS_URL === undefined ? ['--no-redis'] : ['--redis-url', process.env.REDIS_URL];
     if (process.env.REDIS_URL !== undefined) sections.unshift('exact');
@@ -93,6 +93,16 @@ describe('pnpm bench --tiny', () => {
     if (process.env.DATABASE_URL !== undefined) expect(backends).toContain('PostgreSQL');
     if (process.env.REDIS_URL !== undefined)
       expect(typeof report.exactHitOverRawGet).toBe('number');
+    expect(report.embedders.map((e: { model: string }) => e.model)).toEqual([
+      'local/use-lite@512',
+      'local/all-minilm-l6-v2@384',
+    ]);
+    for (const e of report.embedders) {
+      expect(e.coldStartMs).toBeGreaterThan(0);
+      expect(e.perSentence['1'].cpuMs).toBeGreaterThan(0);
+      expect(e.perSentence['8'].wallMs).toBeGreaterThan(0);
+      expect(e.installMiB).toBeGreaterThan(1);
+    }
     expect(report.machine.cpus).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -10,11 +10,21 @@ const DEFAULT_TEXTS = [
   'Wie spät ist es in Tokio? 🕐',
 ];
 
+/** Inputs `inspect` must answer without throwing: empty, emoji only, 1 MB. */
+const INSPECT_PROBES: readonly [string, string][] = [
+  ["''", ''],
+  ["'🙂🙂'", '🙂🙂'],
+  ['a 1 MB string', 'How do I reset my password? '.repeat(Math.ceil(1_000_000 / 28))],
+];
+
 /**
  * Declares the embedder conformance suite: dimension, a batch equal to the single calls within
  * `tolerance`, determinism, finite non-zero norms (unit length when `normalized`), different
  * texts giving different vectors, and `InvalidRequestError` for an empty list, an empty text or
- * a non-string. `factory` is called before every test; `close` (when present) runs after it.
+ * a non-string. An embedder declaring `coverage` must give it a valid shape (`'*'` or a
+ * non-empty list of two-letter codes, a positive integer `maxTokens`); one with `inspect` must
+ * answer a string or undefined, without throwing, for `''`, emoji and a 1 MB string.
+ * `factory` is called before every test; `close` (when present) runs after it.
  */
 export function embedderSuite(
   name: string,
@@ -44,6 +54,43 @@ export function embedderSuite(
       expect(embedder.dimension).toBeGreaterThan(0);
       if (options.dimension !== undefined) expect(embedder.dimension).toBe(options.dimension);
     });
+
+    it('declares a valid coverage, if any', async (context) => {
+      const { coverage } = embedder;
+      if (coverage === undefined) {
+        await context.annotate(`${name}: no coverage declared (English only, unknown window)`);
+        return;
+      }
+      expect(Number.isInteger(coverage.maxTokens)).toBe(true);
+      expect(coverage.maxTokens).toBeGreaterThan(0);
+      if (coverage.languages !== '*') {
+        expect(Array.isArray(coverage.languages)).toBe(true);
+        expect(coverage.languages.length).toBeGreaterThan(0);
+        for (const code of coverage.languages) expect(code).toMatch(/^[a-z]{2}$/);
+      }
+    });
+
+    it(
+      'inspect, if present, answers a string or undefined without throwing',
+      async (context) => {
+        if (embedder.inspect === undefined) {
+          await context.annotate(`${name}: no inspect`);
+          return;
+        }
+        const answers: string[] = [];
+        for (const [label, text] of [...INSPECT_PROBES, ['a sample text', texts[0] as string]]) {
+          let answer: unknown;
+          expect(() => {
+            answer = embedder.inspect?.(text as string);
+          }, `inspect(${label}) threw`).not.toThrow();
+          expect(answer === undefined || typeof answer === 'string').toBe(true);
+          if (typeof answer === 'string') expect(answer.length).toBeGreaterThan(0);
+          answers.push(`${label}: ${answer === undefined ? 'representable' : answer}`);
+        }
+        await context.annotate(`${name}: inspect says ${answers.join('; ')}`);
+      },
+      timeout,
+    );
 
     it(
       'returns one Float32Array of the dimension per text, in order',

@@ -91,6 +91,18 @@ describe('the suites catch broken adapters', () => {
     expect(names[0]).toContain('rejects an empty list, an empty text');
   });
 
+  it('an embedder declaring a malformed coverage fails the coverage test only', () => {
+    const names = failedIn('embedder conformance: bad-coverage');
+    expect(names).toHaveLength(1);
+    expect(names[0]).toContain('declares a valid coverage');
+  });
+
+  it('an embedder whose inspect throws on a 1 MB string fails the inspect test only', () => {
+    const names = failedIn('embedder conformance: throwing-inspect');
+    expect(names).toHaveLength(1);
+    expect(names[0]).toContain('inspect, if present');
+  });
+
   it('correct tests of the broken adapters still pass (the failures are specific)', () => {
     expect(passed.size).toBeGreaterThan(40);
   });

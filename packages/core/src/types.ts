@@ -111,6 +111,17 @@ export interface Embedder {
    * empty text with `InvalidRequestError`, and failures with `EmbedderError`.
    */
   embed(texts: readonly string[], options?: CallOptions): Promise<Float32Array[]>;
+  /**
+   * What the model represents faithfully. Absent: English only and an unknown window, which the
+   * cache treats conservatively.
+   */
+  readonly coverage?: EmbedderCoverage;
+  /**
+   * Optional: why `text` cannot be represented faithfully (longer than `coverage.maxTokens`, mostly
+   * unknown tokens), or undefined when it can. Synchronous, never throws, and its cost is bounded
+   * whatever the text's length (it may look at a bounded prefix only).
+   */
+  inspect?(text: string): string | undefined;
   /** Releases resources (model weights, sockets). Optional. */
   close?(): Promise<void>;
   /** What the model represents faithfully. Absent: English only, window unknown. */

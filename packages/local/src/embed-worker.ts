@@ -3,18 +3,23 @@
  * each request message and posts the vectors back (their buffers transferred, not copied).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorText, UseLiteModel } from './use-lite-model.js';
-import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
+import { MiniLmModel } from './minilm-model.js';
+import { errorText } from './unit-vector.js';
+import { UseLiteModel } from './use-lite-model.js';
+import type { WorkerReply, WorkerRequest, WorkerStart } from './worker-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('embed-worker.js runs as a worker thread of LocalEmbedder.');
-const { maxBatchSize } = workerData as { maxBatchSize: number };
+const { model: modelId, maxBatchSize } = workerData as WorkerStart;
 
 const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []): void =>
   port.postMessage(reply, transfer);
 
 try {
-  const model = await UseLiteModel.load(maxBatchSize);
+  const model =
+    modelId === 'local/all-minilm-l6-v2@384'
+      ? await MiniLmModel.load(maxBatchSize)
+      : await UseLiteModel.load(maxBatchSize);
   port.on('message', async (request: WorkerRequest) => {
     try {
       const vectors = await model.embed(request.texts);

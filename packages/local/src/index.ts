@@ -1,1 +1,2 @@
 export * from './local-embedder.js';
+export { LOCAL_EMBEDDER_MODELS, type LocalEmbedderModel } from './local-models.js';

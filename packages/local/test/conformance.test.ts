@@ -6,3 +6,9 @@ embedderSuite('LocalEmbedder (USE-lite, offline)', () => new LocalEmbedder(), {
   dimension: 512,
   normalized: true,
 });
+
+embedderSuite(
+  'LocalEmbedder (all-MiniLM-L6-v2, offline)',
+  () => new LocalEmbedder({ model: 'local/all-minilm-l6-v2@384' }),
+  { dimension: 384, normalized: true },
+);

@@ -4,6 +4,7 @@ export {
   type OllamaChatModelStats,
 } from './ollama-chat-model.js';
 export {
+  OLLAMA_DEFAULT_COVERAGE,
   OLLAMA_EMBEDDING_DIMENSIONS,
   OllamaEmbedder,
   type OllamaEmbedderOptions,

@@ -4,6 +4,7 @@ import {
   ClosedError,
   DimensionMismatchError,
   type Embedder,
+  type EmbedderCoverage,
   InvalidOptionError,
   type RetryOptions,
   type RetryPolicy,
@@ -51,7 +52,21 @@ export interface OllamaEmbedderOptions extends RetryOptions {
   keepAlive?: string | number;
   /** Extra HTTP headers (e.g. `Authorization` for a proxy or ollama.com). */
   headers?: Record<string, string>;
+  /**
+   * What your model represents faithfully: declare its languages (ISO 639-1 codes, or `'*'` for a
+   * multilingual model such as `bge-m3`) and its input window in its own tokens (the smaller of
+   * the model's context and the server's `num_ctx`). The cache serves no semantic hit for
+   * prompts outside it. Default `{ languages: ['en'], maxTokens: 512 }`, which fits the models
+   * of {@link OLLAMA_EMBEDDING_DIMENSIONS} conservatively.
+   */
+  coverage?: EmbedderCoverage;
 }
+
+/** The coverage of an embedder created without the `coverage` option. */
+export const OLLAMA_DEFAULT_COVERAGE: EmbedderCoverage = Object.freeze({
+  languages: Object.freeze(['en']),
+  maxTokens: 512,
+});
 
 /** Counters of {@link OllamaEmbedder}. */
 export interface OllamaEmbedderStats {
@@ -79,6 +94,8 @@ export class OllamaEmbedder implements Embedder {
   readonly model: string;
   /** Server address, without a trailing slash. */
   readonly baseUrl: string;
+  /** The `coverage` option (default {@link OLLAMA_DEFAULT_COVERAGE}). */
+  readonly coverage: EmbedderCoverage;
 
   readonly #dimensions: number | undefined;
   readonly #batchSize: number;
@@ -119,6 +136,8 @@ export class OllamaEmbedder implements Embedder {
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
       throw new InvalidOptionError(`OllamaEmbedder: timeoutMs must be positive, got ${timeoutMs}.`);
     }
+    this.coverage =
+      options.coverage === undefined ? OLLAMA_DEFAULT_COVERAGE : checkCoverage(options.coverage);
     this.dimension = dimension;
     this.#dimensions = dimensions;
     this.#batchSize = batchSize;
@@ -227,4 +246,36 @@ export class OllamaEmbedder implements Embedder {
       return Float32Array.from(values as number[]);
     });
   }
+}
+
+/** A frozen copy of `coverage`; throws `InvalidOptionError` saying what is wrong with it. */
+function checkCoverage(coverage: unknown): EmbedderCoverage {
+  const fail = (what: string): never => {
+    throw new InvalidOptionError(
+      `OllamaEmbedder: coverage ${what}; pass { languages: ['en'] (ISO 639-1 codes) or '*', maxTokens: <the model's window in tokens> }.`,
+    );
+  };
+  if (typeof coverage !== 'object' || coverage === null) return fail('must be an object');
+  const { languages, maxTokens, ...rest } = coverage as Record<string, unknown>;
+  const extra = Object.keys(rest);
+  if (extra.length > 0) fail(`has unknown keys ${extra.join(', ')}`);
+  if (!Number.isInteger(maxTokens) || (maxTokens as number) < 1) {
+    fail(`maxTokens must be a positive integer, got ${String(maxTokens)}`);
+  }
+  if (languages !== '*') {
+    if (!Array.isArray(languages) || languages.length === 0) {
+      fail(
+        `languages must be '*' or a non-empty list of ISO 639-1 codes, got ${String(languages)}`,
+      );
+    }
+    for (const code of languages as unknown[]) {
+      if (typeof code !== 'string' || !/^[a-z]{2}$/.test(code)) {
+        fail(`languages holds ${JSON.stringify(code)}, not a two-letter ISO 639-1 code`);
+      }
+    }
+  }
+  return Object.freeze({
+    languages: languages === '*' ? '*' : Object.freeze([...(languages as string[])]),
+    maxTokens: maxTokens as number,
+  });
 }

@@ -134,4 +134,26 @@ describe('OllamaEmbedder against the fake server', () => {
     expect(() => make({ baseUrl: 'localhost:11434' })).toThrow(InvalidOptionError);
     expect(() => make({ batchSize: 0 })).toThrow(InvalidOptionError);
   });
+
+  it('declares English and 512 tokens unless told its model covers more', () => {
+    expect(make().coverage).toEqual({ languages: ['en'], maxTokens: 512 });
+    const multilingual = make({ model: 'bge-m3', coverage: { languages: '*', maxTokens: 8192 } });
+    expect(multilingual.coverage).toEqual({ languages: '*', maxTokens: 8192 });
+    const languages = ['en', 'de'];
+    const declared = make({ coverage: { languages, maxTokens: 256 } });
+    languages.push('fr'); // the embedder keeps its own copy
+    expect(declared.coverage).toEqual({ languages: ['en', 'de'], maxTokens: 256 });
+  });
+
+  it('rejects a malformed coverage with InvalidOptionError saying what is wrong', () => {
+    const bad = (coverage: unknown) => () => make({ coverage: coverage as never });
+    expect(bad(null)).toThrow(/coverage must be an object/);
+    expect(bad({ languages: [], maxTokens: 512 })).toThrow(/non-empty list/);
+    expect(bad({ languages: ['english'], maxTokens: 512 })).toThrow(/"english", not a two-letter/);
+    expect(bad({ languages: ['en'], maxTokens: 0 })).toThrow(
+      /maxTokens must be a positive integer/,
+    );
+    expect(bad({ languages: ['en'], maxTokens: 1.5 })).toThrow(InvalidOptionError);
+    expect(bad({ languages: ['en'], maxTokens: 512, max: 1 })).toThrow(/unknown keys max/);
+  });
 });

@@ -4,6 +4,7 @@ import {
   ClosedError,
   DimensionMismatchError,
   type Embedder,
+  type EmbedderCoverage,
   EmbedderError,
   InvalidOptionError,
   type RetryOptions,
@@ -26,6 +27,9 @@ export const OPENAI_MAX_EMBEDDING_INPUTS = 2048;
 
 /** The embeddings endpoint accepts at most this many tokens summed over a request's inputs. */
 export const OPENAI_MAX_EMBEDDING_REQUEST_TOKENS = 300_000;
+
+/** The longest input OpenAI's embedding models accept, in tokens. */
+export const OPENAI_MAX_EMBEDDING_INPUT_TOKENS = 8191;
 
 /** Options of {@link OpenAIEmbedder}. */
 export interface OpenAIEmbedderOptions extends RetryOptions {
@@ -86,6 +90,11 @@ export class OpenAIEmbedder implements Embedder {
   readonly dimension: number;
   /** The model sent to the API. */
   readonly model: string;
+  /** Multilingual, 8191 tokens a text (the endpoint rejects longer input rather than truncate it). */
+  readonly coverage: EmbedderCoverage = Object.freeze({
+    languages: '*',
+    maxTokens: OPENAI_MAX_EMBEDDING_INPUT_TOKENS,
+  });
 
   readonly #client: OpenAI;
   readonly #dimensions: number | undefined;
@@ -183,6 +192,21 @@ export class OpenAIEmbedder implements Embedder {
     }
     this.#stats.texts += texts.length;
     return out;
+  }
+
+  /**
+   * Why `text` may not fit the model's window, or undefined when it surely fits. Without a
+   * tokenizer, it counts UTF-8 bytes: a token of a byte-level BPE vocabulary holds at least one
+   * byte, so a text of at most 8191 bytes (about 1,500 English words) always fits, and a longer
+   * one is reported. A text of more than 8191 UTF-16 units has more bytes than that, so the cost
+   * is bounded whatever the length.
+   */
+  inspect(text: string): string | undefined {
+    if (typeof text !== 'string') return `not a string (${typeof text})`;
+    const max = this.coverage.maxTokens;
+    const bytes = text.length > max ? text.length : Buffer.byteLength(text, 'utf8');
+    if (bytes <= max) return undefined;
+    return `may not fit the model's window of ${max} tokens: ${text.length > max ? 'at least ' : ''}${bytes} UTF-8 bytes, and only ${max} bytes surely fit`;
   }
 
   /** Later calls reject with `ClosedError`. The client (and its sockets) is the SDK's to manage. */

@@ -188,4 +188,19 @@ describe('OpenAIEmbedder against the fake API', () => {
     expect(make({ model: 'my-own-model', dimension: 384 }).id).toBe('openai/my-own-model@384');
     expect(() => make({ maxRetries: -1 })).toThrow(InvalidOptionError);
   });
+
+  it('declares a multilingual model with a window of 8191 tokens', () => {
+    expect(make().coverage).toEqual({ languages: '*', maxTokens: 8191 });
+  });
+
+  it('inspect passes text that surely fits and reports text that may not, by UTF-8 bytes', () => {
+    const embedder = make();
+    expect(embedder.inspect('Wie spät ist es in Tokio? 这个多少钱？ 🙂')).toBeUndefined();
+    expect(embedder.inspect('a'.repeat(8191))).toBeUndefined();
+    expect(embedder.inspect('a'.repeat(8192))).toMatch(/at least 8192 UTF-8 bytes/);
+    // 3 bytes a character: 2731 characters are 8193 bytes.
+    expect(embedder.inspect('中'.repeat(2730))).toBeUndefined();
+    expect(embedder.inspect('中'.repeat(2731))).toMatch(/: 8193 UTF-8 bytes, and only 8191/);
+    expect(embedder.inspect('x'.repeat(5_000_000))).toMatch(/at least 5000000 UTF-8 bytes/);
+  });
 });

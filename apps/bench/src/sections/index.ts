@@ -1,5 +1,6 @@
 import type { BenchContext } from '../context.js';
 import { annSection } from './ann.js';
+import { embeddersSection } from './embedders.js';
 import { exactSection } from './exact.js';
 import { pgvectorSection } from './pgvector.js';
 import { realSection } from './real.js';
@@ -12,6 +13,7 @@ export const SECTIONS = {
   semantic: semanticSection,
   throughput: throughputSection,
   real: realSection,
+  embedders: embeddersSection,
   pgvector: pgvectorSection,
   ann: annSection,
 } satisfies Record<string, (ctx: BenchContext) => Promise<void>>;
