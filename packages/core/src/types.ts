@@ -124,14 +124,6 @@ export interface Embedder {
   inspect?(text: string): string | undefined;
   /** Releases resources (model weights, sockets). Optional. */
   close?(): Promise<void>;
-  /** What the model represents faithfully. Absent: English only, window unknown. */
-  readonly coverage?: EmbedderCoverage;
-  /**
-   * Optional: why `text` cannot be represented faithfully (longer than `coverage.maxTokens`, mostly
-   * unknown tokens), or undefined when it can. Synchronous, never throws, and its cost is bounded
-   * whatever the text's length (it may look at a bounded prefix only).
-   */
-  inspect?(text: string): string | undefined;
 }
 
 /**

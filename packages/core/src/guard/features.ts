@@ -25,6 +25,8 @@ export interface GuardFeatures {
   added: number;
   /** Share of both prompts' key words the other side lacks, in [0, 1]. */
   unmatchedShare: number;
+  /** 1 when the prompts ask for a different kind of answer (`why` / `who` / `when` / `where`), else 0. */
+  answerKind: number;
 }
 
 /** Names of {@link GuardFeatures} in the order the weights of an operating point use. */
@@ -38,6 +40,7 @@ export const FEATURE_NAMES = [
   'substituted',
   'added',
   'unmatchedShare',
+  'answerKind',
 ] as const;
 
 /** Computes the soft signals between two analyzed prompts. */
@@ -64,6 +67,7 @@ export function pairFeatures(
     similarity,
     substituted: Math.min(missingInA, missingInB),
     added: Math.abs(missingInA - missingInB),
+    answerKind: a.answerKinds === b.answerKinds ? 0 : 1,
     unmatchedShare:
       a.keyLemmas.size + b.keyLemmas.size === 0
         ? 0

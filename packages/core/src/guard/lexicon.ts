@@ -378,3 +378,33 @@ export const FILLER_WORDS: ReadonlySet<string> = new Set([
   'still',
   'just',
 ]);
+
+/**
+ * The few filler words that are not key words either: they never change what is asked
+ * ("the best way to", "is there anyone who"). Other fillers (`get`, `make`, `use`, `just`) do
+ * when they are swapped or added ("get" / "spend" money, "just say yes").
+ */
+export const KEY_FILLER_WORDS: ReadonlySet<string> = new Set([
+  'way',
+  'thing',
+  'some',
+  'really',
+  'actually',
+  'anyone',
+  'someone',
+  'please',
+  'exactly',
+  'actual',
+  'ever',
+  'lot',
+  'kind',
+  'type',
+  'also',
+]);
+
+/**
+ * Question words that ask for a different kind of answer: a reason, a person, a time, a place.
+ * `what`, `how` and `which` are left out: paraphrases trade them freely ("How do I..." /
+ * "What is the way to...").
+ */
+export const ANSWER_KIND_WORDS: ReadonlySet<string> = new Set(['why', 'who', 'whom', 'when', 'where']);

@@ -2,7 +2,9 @@ import model from 'wink-eng-lite-web-model';
 import winkNLP from 'wink-nlp';
 import {
   CALENDAR_WORDS,
+  ANSWER_KIND_WORDS,
   FILLER_WORDS,
+  KEY_FILLER_WORDS,
   NEGATION_WORDS,
   NUMBER_WORDS,
   ORDINAL_WORDS,
@@ -65,6 +67,8 @@ export interface PromptAnalysis {
   code: string;
   /** True for a passive clause with an agent ("was beaten by"): roles may then swap places. */
   passive: boolean;
+  /** The question words that ask for a kind of answer (`why`, `who`, `when`, `where`), sorted. */
+  answerKinds: string;
 }
 
 // wink-nlp tests each token against patterns such as /[a-z].*\.$/, which take time quadratic
@@ -160,7 +164,7 @@ export function analyzePrompt(text: string): PromptAnalysis {
     if (content) contentLemmas.add(lemma);
     if (
       content ||
-      (KEY_POS.has(pos) && type === 'word' && lemma.length > 1 && !FILLER_WORDS.has(lemma))
+      (KEY_POS.has(pos) && type === 'word' && lemma.length > 1 && !KEY_FILLER_WORDS.has(lemma))
     ) {
       keyLemmas.add(lemma);
       segments.at(-1)?.add(lemma);
@@ -188,6 +192,9 @@ export function analyzePrompt(text: string): PromptAnalysis {
     notation: notationOf(text),
     code: codeOf(text),
     passive: hasBy && hasBe,
+    answerKinds: [...new Set(tokens.map((t) => t.lemma).filter((l) => ANSWER_KIND_WORDS.has(l)))]
+      .sort()
+      .join(' '),
   };
 }
 
