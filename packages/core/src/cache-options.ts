@@ -86,7 +86,7 @@ export interface SemanticCacheOptions {
   version?: string;
   /**
    * Cosine similarity a semantic candidate must reach, in [-1, 1]. Default: with the default
-   * guard, its operating point's floor (`operatingPointFor(embedder.id).minSimilarity`: 0.775
+   * guard, its operating point's floor (`operatingPointFor(embedder.id).minSimilarity`: 0.75
    * for `local/all-minilm-l6-v2@384`, 0.95 for uncalibrated embedders); with your own guard, 0.9.
    */
   minSimilarity?: number;
