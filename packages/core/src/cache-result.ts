@@ -67,6 +67,8 @@ export interface CacheResult {
   category?: string;
   /** Why the answer was not cached or not served from cache (e.g. `temperature 1 > 0.8`). */
   reason?: string;
+  /** Why the request may only hit exactly, never semantically (e.g. `the request has tools`). */
+  semanticSkip?: string;
   /** True when this call waited on another caller's model call for the same key. */
   shared: boolean;
   /** For a refresh: whether the model's new answer differs from the stored one (absent when nothing was stored). */
@@ -107,6 +109,8 @@ export interface LookupResult {
   category?: string;
   /** Why the request is not cacheable or was not looked up. */
   reason?: string;
+  /** Why the request may only hit exactly, never semantically (e.g. `the request has tools`). */
+  semanticSkip?: string;
   /** Semantic candidates considered and dropped. */
   rejected: RejectedCandidate[];
   /** Names of stores/embedder that failed during this call (fail-open). */

@@ -35,6 +35,11 @@ export interface Prepared {
   category?: string;
   /** Why the request is not cached or stored. */
   reason?: string;
+  /**
+   * Why the request may hit only exactly, never semantically (tools, a tool turn, a structured
+   * response format); absent when a paraphrase's answer may serve it.
+   */
+  semanticSkip?: string;
   /** Sanitized metadata to store with the entry. */
   metadata?: Record<string, string>;
   /** `performance.now()` when preparation began. */
@@ -68,7 +73,8 @@ export function prepareRequest(
   options.signal?.throwIfAborted();
   const metadata = options.metadata === undefined ? undefined : sanitizeMetadata(options.metadata);
   const prompt = normalizePrompt(raw, { caseFold: c.caseFold });
-  if (INVISIBLE_ONLY.test(prompt)) {
+  const lastRole = request.messages.at(-1)?.role;
+  if (lastRole === 'user' && INVISIBLE_ONLY.test(prompt)) {
     throw new InvalidRequestError(
       'the prompt (last user message) holds only control characters, invisible formatting characters (such as zero-width spaces) or whitespace; send the question to answer.',
     );
@@ -86,6 +92,9 @@ export function prepareRequest(
   if (options.bypass === true) {
     cacheable = false;
     reason = 'bypass requested';
+  } else if (lastRole !== 'user') {
+    cacheable = false;
+    reason = `the last message is a ${lastRole} message, not a user prompt: answered, never cached`;
   } else if (request.temperature !== undefined && request.temperature > c.temperatureLimit) {
     cacheable = false;
     reason = `temperature ${request.temperature} is above the cache's limit of ${c.temperatureLimit}`;
@@ -114,12 +123,34 @@ export function prepareRequest(
     ttlMs,
     category,
     reason,
+    semanticSkip: semanticSkipOf(request),
     metadata,
     started,
     timings: { policyMs: performance.now() - started, totalMs: 0 },
     failures: [],
     rejected: [],
   };
+}
+
+/**
+ * Why `request` may only hit exactly (its answer may be a tool call or structured data tied to
+ * the exact wording), or undefined when a semantic hit may serve it.
+ */
+export function semanticSkipOf(request: ChatRequest): string | undefined {
+  if (Array.isArray(request.tools) ? request.tools.length > 0 : request.tools !== undefined) {
+    return 'the request has tools';
+  }
+  if (request.toolChoice !== undefined) return 'the request has a tool choice';
+  const format = request.responseFormat as { type?: unknown } | undefined;
+  if (format !== undefined && format?.type !== 'text') {
+    return 'the request asks for a structured response format';
+  }
+  for (const m of request.messages) {
+    if (m.role === 'tool' || (m.toolCalls !== undefined && m.toolCalls.length > 0)) {
+      return 'the conversation holds tool calls or results';
+    }
+  }
+  return undefined;
 }
 
 /** Records the request's total time so far. */

@@ -26,7 +26,7 @@ import { PromptMemo } from './prompt-memo.js';
 import { SemanticLayer } from './semantic-layer.js';
 import { SingleFlight } from './single-flight.js';
 import type { CacheEntry, ChatModel, ChatRequest, ChatResponse } from './types.js';
-import { validateResponse } from './validate.js';
+import { sameAnswer, validateResponse } from './validate.js';
 import { VectorRepairs } from './vector-repairs.js';
 
 /** What a single flight produces: shared by every caller of the same key. */
@@ -174,6 +174,7 @@ export class SemanticCache implements SemanticCacheApi {
       ttlMs: p.cacheable ? p.ttlMs : undefined,
       category: p.category,
       reason: p.reason,
+      ...(p.semanticSkip === undefined ? {} : { semanticSkip: p.semanticSkip }),
       rejected: p.rejected,
       failures: p.failures,
       timings: p.timings,
@@ -363,8 +364,7 @@ export class SemanticCache implements SemanticCacheApi {
     );
     const response = await callModel(this.ctx, model, p, p.options.signal);
     const previous = old.ok ? old.value : undefined;
-    const changed =
-      previous === undefined ? undefined : previous.response.content !== response.content;
+    const changed = previous === undefined ? undefined : !sameAnswer(previous.response, response);
     this.counters.recordRefresh(changed);
     const stored = p.store ? await storeEntry(this.ctx, p, response, false) : false;
     return this.finish('complete', p, { source: 'model', response, stored, ageMs: 0, changed });
@@ -471,6 +471,7 @@ export class SemanticCache implements SemanticCacheApi {
     if (r.matchedPrompt !== undefined) result.matchedPrompt = r.matchedPrompt;
     if (r.matchedKey !== undefined) result.matchedKey = r.matchedKey;
     if (r.changed !== undefined) result.changed = r.changed;
+    if (p.semanticSkip !== undefined) result.semanticSkip = p.semanticSkip;
     this.emit(p, operation, r.source, r.similarity, r.ageMs);
     return result;
   }

@@ -24,6 +24,7 @@ export class SemanticLayer {
 
   /** The best usable semantic hit for the request, if any (undefined without embedder or vector store). */
   async lookup(p: Prepared): Promise<Hit | undefined> {
+    if (p.semanticSkip !== undefined) return undefined;
     const ctx = this.ctx;
     const c = ctx.config;
     const vectorStore = c.vectorStore;
