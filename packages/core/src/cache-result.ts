@@ -143,6 +143,8 @@ export interface CacheStream {
   similarity?: number;
   /** For `semantic`: key of the served entry (report wrong hits with `matchedKey ?? key`). */
   matchedKey?: string;
+  /** True when the answer is an identical caller's in-flight model call, replayed (one call for both). */
+  shared?: boolean;
   /** The answer, chunk by chunk. Iterate once; a failed model stream throws its typed error. */
   chunks: AsyncIterable<ChatChunk>;
   /** Resolves after the last chunk (and the store of a miss) with the full result, whether or not the chunks are read. */

@@ -64,6 +64,7 @@ export function replay(result: CacheResult): CacheStream {
     key: result.key,
     similarity: result.similarity,
     matchedKey: result.matchedKey,
+    shared: result.shared,
     chunks: replayChunks(result.response),
     result: Promise.resolve(result),
   };

@@ -66,8 +66,8 @@ export class ChunkAssembler {
 
 /**
  * `response` as chunks, the way a model streams it: the text a few words per chunk, then the
- * refusal, then one chunk per tool call (id, name and whole arguments); the last chunk carries
- * the finish reason, usage and provider extras. Joined by `ChunkAssembler`, they give back
+ * refusal, then one chunk per tool call (id, name and whole arguments). The first chunk names
+ * the model and carries the provider extras, the last the finish reason and usage. Joined by `ChunkAssembler`, they give back
  * `response`.
  */
 export function chunksOf(response: ChatResponse): ChatChunk[] {
@@ -86,8 +86,9 @@ export function chunksOf(response: ChatResponse): ChatChunk[] {
   const last = chunks[chunks.length - 1] as ChatChunk;
   last.finishReason = response.finishReason;
   if (response.usage !== undefined) last.usage = response.usage;
-  if (response.extra !== undefined) last.extra = response.extra;
-  last.model = response.model;
+  const first = chunks[0] as ChatChunk;
+  first.model = response.model;
+  if (response.extra !== undefined) first.extra = response.extra;
   return chunks;
 }
 

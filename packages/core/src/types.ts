@@ -18,8 +18,9 @@ export interface ChatMessage {
   /**
    * Who speaks. The last message of a cacheable request is the user's prompt; a request ending
    * with another role (a `tool` result, an assistant prefill) is answered but never cached.
+   * `developer` is OpenAI's name for system instructions to reasoning models, kept as sent.
    */
-  role: 'system' | 'user' | 'assistant' | 'tool';
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
   /** Plain text content (`''` for an assistant message that only calls tools). */
   content: string;
   /** Optional participant name; part of the scope when present. */
@@ -133,9 +134,12 @@ export interface ChatChunk {
   finishReason?: string;
   /** Set on the last chunk when the provider reports usage. */
   usage?: TokenUsage;
-  /** Set on the last chunk: the answer's provider fields (see `ChatResponse.extra`). */
+  /**
+   * The answer's provider fields (see `ChatResponse.extra`), on the first chunk that knows them
+   * (later ones add to them), so that a relay can repeat them on every chunk it forwards.
+   */
   extra?: Record<string, unknown>;
-  /** Set on the last chunk when the provider names the model that answered (else the request's). */
+  /** The model that answered, on the first chunk that names it (else the request's model). */
   model?: string;
 }
 

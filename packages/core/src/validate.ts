@@ -37,7 +37,7 @@ export const REQUEST_OPTION_KEYS: readonly string[] = [
 
 const MESSAGE_KEYS = ['role', 'content', 'name', 'toolCalls', 'toolCallId'];
 const TOOL_CALL_KEYS = ['id', 'name', 'arguments'];
-const ROLES = ['system', 'user', 'assistant', 'tool'];
+const ROLES = ['system', 'developer', 'user', 'assistant', 'tool'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_METADATA_KEYS = 64;
 const MAX_METADATA_VALUE = 4096;

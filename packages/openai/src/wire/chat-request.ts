@@ -67,6 +67,15 @@ const NEUTRAL = new Set([
   'n',
 ]);
 
+/** Checks of scoped values; a value that fails bypasses (the upstream's answer to it is the right one). */
+const VALUE_CHECKS: Record<string, [(v: unknown) => boolean, string]> = {
+  max_tokens: [(v) => Number.isInteger(v) && (v as number) > 0, 'a positive integer'],
+  frequency_penalty: [(v) => typeof v === 'number' && v >= -2 && v <= 2, 'a number from -2 to 2'],
+  presence_penalty: [(v) => typeof v === 'number' && v >= -2 && v <= 2, 'a number from -2 to 2'],
+  parallel_tool_calls: [(v) => typeof v === 'boolean', 'a boolean'],
+  stream: [(v) => typeof v === 'boolean', 'a boolean'],
+};
+
 const MESSAGE_FIELDS: Record<string, readonly string[]> = {
   system: ['role', 'content', 'name'],
   developer: ['role', 'content', 'name'],
@@ -86,11 +95,16 @@ const isObject = (v: unknown): v is Body =>
  * a request (no model, no messages) bypasses too: the API's answer to it is the right one.
  */
 export function fromChatCompletionBody(body: unknown): Mapped {
-  if (!isObject(body)) return { bypass: 'the body is not a JSON object' };
+  if (!isObject(body)) {
+    const got = body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`;
+    return { bypass: `body: expected object (a chat-completions request), got ${got}` };
+  }
   const extra: Body = {};
   const passthrough: Body = {};
   for (const [key, value] of Object.entries(body)) {
-    if (value === undefined) continue;
+    if (value === undefined || value === null) continue;
+    const check = VALUE_CHECKS[key];
+    if (check !== undefined && !check[0](value)) return { bypass: `${key} must be ${check[1]}` };
     if (NEUTRAL.has(key)) continue;
     if (SCOPED_FIELDS.includes(key)) extra[key] = value;
     else if (PASSTHROUGH_FIELDS.includes(key)) passthrough[key] = value;
@@ -118,6 +132,10 @@ export function fromChatCompletionBody(body: unknown): Mapped {
     const mapped = toChatMessage(m);
     if (typeof mapped === 'string') return { bypass: `messages[${i}]: ${mapped}` };
     messages.push(mapped);
+  }
+  const lastRole = messages.at(-1)?.role;
+  if (lastRole !== 'user') {
+    return { bypass: `the last message is a ${lastRole} message, not a user prompt: never cached` };
   }
   const request: ChatRequest = { model: body.model, messages };
   const numeric = (v: unknown) => (v === null ? undefined : v);
