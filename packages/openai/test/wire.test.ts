@@ -77,9 +77,13 @@ describe('request wire format', () => {
     const all = [...SCOPED_FIELDS, ...PASSTHROUGH_FIELDS, ...Object.keys(BYPASS_FIELDS)];
     expect(new Set(all).size).toBe(all.length);
     for (const key of SCOPED_FIELDS) {
-      const m = fromChatCompletionBody({ ...base, [key]: 1 });
-      expect('request' in m && m.request.extra).toEqual({ [key]: 1 });
+      const value = key === 'parallel_tool_calls' ? true : 1;
+      const m = fromChatCompletionBody({ ...base, [key]: value });
+      expect('request' in m && m.request.extra).toEqual({ [key]: value });
     }
+    expect(fromChatCompletionBody({ ...base, parallel_tool_calls: 'yes' })).toEqual({
+      bypass: 'parallel_tool_calls must be a boolean',
+    });
     for (const key of PASSTHROUGH_FIELDS) {
       const m = fromChatCompletionBody({ ...base, [key]: 'x' });
       expect('request' in m && m.request.passthrough).toEqual({ [key]: 'x' });
@@ -94,6 +98,21 @@ describe('request wire format', () => {
   it.each([
     ['an unknown field', { ...base, brand_new_knob: 1 }, /brand_new_knob: unknown field/],
     ['n: 2', { ...base, n: 2 }, /several choices/],
+    [
+      'a tool result last',
+      {
+        ...base,
+        messages: [
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }],
+          },
+          { role: 'tool', tool_call_id: 'c', content: 'r' },
+        ],
+      },
+      /last message is a tool message/,
+    ],
     ['logprobs', { ...base, logprobs: true, top_logprobs: 2 }, /logprobs/],
     [
       'image parts',
