@@ -7,6 +7,7 @@ import { type Prices, ServiceMetrics } from './metrics.js';
 import { errorBody } from './openai-format.js';
 import { cacheRoutes } from './routes-cache.js';
 import { chatRoutes } from './routes-chat.js';
+import { responsesRoutes } from './routes-responses.js';
 import { type ServiceRoutesOptions, serviceRoutes } from './routes-service.js';
 import { ServedKeys } from './served-keys.js';
 
@@ -80,6 +81,7 @@ export function buildService(options: ServiceOptions): FastifyInstance {
     void app.register(cors, { origin: options.cors, exposedHeaders: CACHE_HEADERS });
   }
   chatRoutes(app, ctx, options.upstream);
+  responsesRoutes(app, ctx, options.upstream);
   serviceRoutes(app, ctx, options);
   cacheRoutes(app, ctx);
   return app;

@@ -1,4 +1,5 @@
 import type { CacheResult, RequestOptions, TokenUsage } from '@cache/core';
+import type { ServiceContext } from './context.js';
 
 /**
  * What `x-cache` says about an answer: `exact` / `semantic` hits, `miss` (the model answered
@@ -65,4 +66,17 @@ export function cacheHeaders(
     });
   }
   return headers;
+}
+
+/** Answers that cost nothing: they report zero tokens (the original counts are in a header). */
+export function isFree(served: Served): boolean {
+  return served === 'exact' || served === 'semantic' || served === 'shared';
+}
+
+/** Remembers which entry answered completion `id`, for `POST /cache/feedback`. */
+export function rememberServed(ctx: ServiceContext, id: string, result: CacheResult): void {
+  const served = result.matchedKey ?? result.key;
+  if (served && (result.source === 'exact' || result.source === 'semantic')) {
+    ctx.served.remember(id, served);
+  }
 }

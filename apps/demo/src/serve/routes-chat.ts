@@ -1,19 +1,14 @@
-import {
-  type CacheResult,
-  type CacheStream,
-  type ChatRequest,
-  type RequestOptions,
-  scopeOfKey,
-} from '@cache/core';
+import { type CacheStream, type ChatRequest, type RequestOptions, scopeOfKey } from '@cache/core';
 import { ChunkWriter, completionId, fromChatCompletionBody, toChatCompletion } from '@cache/openai';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cacheHeaders, type Served, servedAs } from './cache-headers.js';
+import { cacheHeaders, isFree, rememberServed, servedAs } from './cache-headers.js';
 import type { ServiceContext } from './context.js';
 import { mapError, messageOf } from './errors.js';
 import { errorBody } from './openai-format.js';
 import { passThrough } from './pass-through.js';
 import { keepRawBody } from './raw-body.js';
 import { optionsFromHeaders } from './request-options.js';
+import { answerSignal, sendAnswerError } from './request-signal.js';
 import type { Upstream } from './upstream.js';
 
 /**
@@ -28,14 +23,7 @@ export function chatRoutes(app: FastifyInstance, ctx: ServiceContext, upstream?:
       ctx.metrics.httpError(400);
       return reply.code(400).send(errorBody(problems.join('; '), 'invalid_request_error'));
     }
-    const timeout = AbortSignal.timeout(ctx.modelTimeoutMs);
-    const client = new AbortController();
-    // The response's close (not the request's, which fires once the body is read) means the
-    // client went away before the answer was finished.
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) client.abort(new Error('client closed the connection'));
-    });
-    const signal = AbortSignal.any([timeout, client.signal]);
+    const { signal, timeout } = answerSignal(ctx, reply);
     const mapped = fromChatCompletionBody(req.body);
     if ('bypass' in mapped) {
       return passThrough(ctx, req, reply, upstream, '/chat/completions', mapped.bypass, signal);
@@ -50,18 +38,7 @@ export function chatRoutes(app: FastifyInstance, ctx: ServiceContext, upstream?:
       }
       return await plainAnswer(ctx, reply, mapped.request, options);
     } catch (error) {
-      if (reply.sent || reply.raw.headersSent) {
-        req.log.warn({ err: messageOf(error) }, 'error after the response started');
-        return reply;
-      }
-      const mapping = mapError(error, timeout.aborted);
-      if (mapping.component) ctx.metrics.error(mapping.component);
-      ctx.metrics.httpError(mapping.status);
-      const message = timeout.aborted
-        ? `the model did not answer within ${ctx.modelTimeoutMs} ms (CACHE_MODEL_TIMEOUT_MS)`
-        : messageOf(error);
-      if (mapping.status >= 500) req.log.error({ err: message }, 'chat completion failed');
-      return reply.code(mapping.status).send(errorBody(message, mapping.type));
+      return sendAnswerError(ctx, req, reply, error, timeout);
     }
   });
 }
@@ -132,16 +109,4 @@ async function streamAnswer(
     send([errorBody(messageOf(error), mapping.type)]);
   }
   if (open()) reply.raw.end('data: [DONE]\n\n');
-}
-
-/** Answers that cost nothing: they report zero tokens (the original counts are in a header). */
-function isFree(served: Served): boolean {
-  return served === 'exact' || served === 'semantic' || served === 'shared';
-}
-
-function rememberServed(ctx: ServiceContext, id: string, result: CacheResult): void {
-  const served = result.matchedKey ?? result.key;
-  if (served && (result.source === 'exact' || result.source === 'semantic')) {
-    ctx.served.remember(id, served);
-  }
 }

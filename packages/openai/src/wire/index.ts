@@ -17,3 +17,11 @@ export {
   toChatCompletion,
   toWireUsage,
 } from './chat-response.js';
+export {
+  fromResponsesBody,
+  type ResponsesEcho,
+  responsesId,
+  responsesMessage,
+  toResponsesObject,
+  toResponsesUsage,
+} from './responses.js';
