@@ -275,6 +275,18 @@ describe('the service behind the openai SDK', () => {
     expect(second.response.headers.get('x-cache')).toBe('bypass');
   });
 
+  it('passes a request with x-cache-bypass upstream byte for byte', async () => {
+    const params = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'Skip the cache' }],
+    };
+    const answer = await client.chat.completions
+      .create(params, { headers: { 'x-cache-bypass': '1' } })
+      .withResponse();
+    expect(answer.response.headers.get('x-cache')).toBe('bypass');
+    expect(upstream.last(CHAT).raw).toBe(JSON.stringify(params));
+  });
+
   it('lists the upstream’s models', async () => {
     const models = [];
     for await (const model of client.models.list()) models.push(model.id);

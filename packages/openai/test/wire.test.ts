@@ -6,6 +6,7 @@ import {
   fromChatCompletion,
   fromChatCompletionBody,
   fromChatCompletionChunk,
+  fromResponsesBody,
   PASSTHROUGH_FIELDS,
   SCOPED_FIELDS,
   toChatCompletion,
@@ -263,5 +264,47 @@ describe('answer wire format', () => {
       if (piece) assembler.add(piece);
     }
     expect(assembler.response('x')).toEqual(response);
+  });
+});
+
+describe('Responses wire format', () => {
+  it('maps text input to the same request as the chat conversation', () => {
+    const responses = fromResponsesBody({
+      model: 'gpt-4o-mini',
+      instructions: 'Be brief.',
+      input: [{ role: 'user', content: [{ type: 'input_text', text: 'Hi' }] }],
+      temperature: 0,
+      max_output_tokens: 20,
+      store: false,
+    });
+    const chat = fromChatCompletionBody({
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hi' },
+      ],
+      temperature: 0,
+      max_completion_tokens: 20,
+      store: false,
+    });
+    expect(responses).toEqual(chat);
+  });
+
+  it.each([
+    ['tools', { tools: [{ type: 'function', name: 'f' }] }, /tools/],
+    ['previous_response_id', { previous_response_id: 'resp_1' }, /previous_response_id/],
+    [
+      'an image',
+      { input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'x' }] }] },
+      /content other than text/,
+    ],
+    [
+      'a JSON schema format',
+      { text: { format: { type: 'json_schema', name: 'x', schema: {} } } },
+      /text/,
+    ],
+  ])('bypasses %s', (_name, extra, reason) => {
+    const mapped = fromResponsesBody({ model: 'gpt-4o-mini', input: 'Hi', ...extra });
+    expect('bypass' in mapped && mapped.bypass).toMatch(reason);
   });
 });

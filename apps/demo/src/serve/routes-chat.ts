@@ -28,6 +28,10 @@ export function chatRoutes(app: FastifyInstance, ctx: ServiceContext, upstream?:
     if ('bypass' in mapped) {
       return passThrough(ctx, req, reply, upstream, '/chat/completions', mapped.bypass, signal);
     }
+    if (options.bypass === true && upstream !== undefined) {
+      const why = 'bypass requested (x-cache-bypass, or cache-control: no-cache, no-store)';
+      return passThrough(ctx, req, reply, upstream, '/chat/completions', why, signal);
+    }
     options.signal = signal;
     const body = req.body as { stream?: boolean; stream_options?: { include_usage?: boolean } };
     try {

@@ -39,6 +39,10 @@ export function responsesRoutes(
     const mapped = fromResponsesBody(req.body);
     if ('bypass' in mapped)
       return passThrough(ctx, req, reply, upstream, '/responses', mapped.bypass, signal);
+    if (options.bypass === true && upstream !== undefined) {
+      const why = 'bypass requested (x-cache-bypass, or cache-control: no-cache, no-store)';
+      return passThrough(ctx, req, reply, upstream, '/responses', why, signal);
+    }
     options.signal = signal;
     const body = req.body as Body;
     try {
