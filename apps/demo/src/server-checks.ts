@@ -26,6 +26,19 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** A probe's problem, if any, as a sentence naming the server and its variable. */
+export async function named(
+  name: string,
+  variable: string,
+  url: string,
+  probe: Promise<string | undefined>,
+): Promise<string | undefined> {
+  const problem = await probe;
+  return problem === undefined
+    ? undefined
+    : `${name} at ${redactUrl(url)} (${variable}) is unreachable: ${problem}`;
+}
+
 /** The servers `config` uses (none for the offline defaults). */
 export function configuredServers(config: DemoConfig): ConfiguredServer[] {
   const servers: ConfiguredServer[] = [];
