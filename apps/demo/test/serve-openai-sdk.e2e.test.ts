@@ -169,6 +169,24 @@ describe('the service behind the openai SDK', () => {
     expect(second.response.headers.get('x-cache-reason')).toMatch(/^n: several choices/);
   });
 
+  it('streams a passed-through answer as the upstream sent it', async () => {
+    const params = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'Two streamed ideas' }],
+      n: 2,
+      stream: true as const,
+    };
+    const { data: stream, response } = await client.chat.completions.create(params).withResponse();
+    expect(response.headers.get('x-cache')).toBe('bypass');
+    const byChoice = ['', ''];
+    for await (const chunk of stream) {
+      for (const choice of chunk.choices) byChoice[choice.index] += choice.delta.content ?? '';
+    }
+    // The scripted upstream streams its first choice only.
+    expect(byChoice[0]).toBe('Answer to: Two streamed ideas');
+    expect(upstream.last(CHAT).raw).toBe(JSON.stringify(params));
+  });
+
   it('passes logprobs through untouched, never served from the plain request’s entry', async () => {
     const plain = {
       model: 'gpt-4o-mini',

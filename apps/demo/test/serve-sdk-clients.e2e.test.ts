@@ -108,7 +108,10 @@ describe('the AI SDK (ai 6, @ai-sdk/openai 3) against the service', () => {
     const streamed = streamText({ model, prompt: 'Explain caching', maxRetries: 0 });
     expect(await streamed.text).toBe(first.text);
     expect(lastCache()).toBe('exact');
-    expect(upstream.calls(CHAT).length - before.chat).toBe(1);
+    const fresh = streamText({ model, prompt: 'Explain streaming', maxRetries: 0 });
+    expect(await fresh.text).toBe('Answer to: Explain streaming');
+    expect(lastCache()).toBe('miss');
+    expect(upstream.calls(CHAT).length - before.chat).toBe(2);
     expect(upstream.calls(RESPONSES).length - before.responses).toBe(0);
     // The same conversation through chat completions is the same entry.
     await generateText({

@@ -148,6 +148,41 @@ describe('withCache(client, cache)', () => {
     expect(fake.count(CHAT) - before).toBe(2);
   });
 
+  it('caches a tool-call answer and replays it exactly, plain and streamed', async () => {
+    const params = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'Weather in Paris, with the tool?' }],
+      tools: [
+        {
+          type: 'function' as const,
+          function: { name: 'get_weather', parameters: { type: 'object', properties: {} } },
+        },
+      ],
+    };
+    const before = fake.count(CHAT);
+    const first = await client.chat.completions.create(params);
+    const second = await client.chat.completions.create(params);
+    expect(fake.count(CHAT) - before).toBe(1);
+    expect(cacheInfo(second)).toMatchObject({ source: 'exact' });
+    expect(second.choices).toEqual(first.choices);
+    expect(second.choices[0]?.message.tool_calls?.[0]).toMatchObject({
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+    });
+    const streamed = await collect(
+      await client.chat.completions.create({ ...params, stream: true }),
+    );
+    expect(fake.count(CHAT) - before).toBe(1);
+    const pieces = streamed.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? []);
+    expect(pieces[0]).toMatchObject({
+      index: 0,
+      id: 'call_fake_1',
+      function: { name: 'get_weather' },
+    });
+    expect(pieces.map((p) => p.function?.arguments ?? '').join('')).toBe('{"city":"Paris"}');
+    expect(streamed.at(-1)?.choices[0]?.finish_reason).toBe('tool_calls');
+  });
+
   it('passes requests it cannot cache straight to the API', async () => {
     const params = {
       model: 'gpt-4o-mini',
