@@ -17,7 +17,7 @@ export interface ToolCall {
 export interface ChatMessage {
   /**
    * Who speaks. The last message of a cacheable request is the user's prompt; a request ending
-   * with another role (a `tool` result, an assistant prefill) is answered but never cached.
+   * with a `tool` result is answered but never cached; any other last role is refused.
    * `developer` is OpenAI's name for system instructions to reasoning models, kept as sent.
    */
   role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';

@@ -61,8 +61,8 @@ export function assertPlainObject(value: unknown, where: string): asserts value 
 }
 
 /**
- * Checks a request and returns its prompt (the last message's content, as given). A request
- * whose last message is not the user's is valid (it is answered, never cached; see
+ * Checks a request and returns its prompt (the last message's content, as given). The last
+ * message is the user's, or a tool result (such a request is answered, never cached; see
  * `prepareRequest`). Throws `InvalidRequestError` saying what to fix.
  */
 export function validateRequest(request: unknown, maxPromptBytes: number): string {
@@ -96,6 +96,11 @@ export function validateRequest(request: unknown, maxPromptBytes: number): strin
     bytes += messageBytes(m as ChatMessage);
   }
   const last = r.messages.at(-1) as ChatMessage;
+  if (last.role !== 'user' && last.role !== 'tool') {
+    throw new InvalidRequestError(
+      `the last message must come from the user (it is the prompt to answer) or be a tool result, got role "${last.role}".`,
+    );
+  }
   if (last.role === 'user' && last.content.trim() === '') {
     throw new InvalidRequestError(
       'the prompt (last user message) is empty or only whitespace; send the question to answer.',

@@ -45,6 +45,17 @@ const badRequests: [string, unknown, RegExp][] = [
     /content must be a string/,
   ],
   [
+    'last message not from the user',
+    {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'a' },
+      ],
+    },
+    /last message must come from the user/,
+  ],
+  [
     'tool calls on a user message',
     {
       model: 'm',
