@@ -305,6 +305,34 @@ describe('the service behind the openai SDK', () => {
     expect(upstream.last(CHAT).raw).toBe(JSON.stringify(params));
   });
 
+  it('answers client.responses.create from the cache, plain and streamed', async () => {
+    const params = {
+      model: 'gpt-4o-mini',
+      input: 'Hello through responses',
+      instructions: 'Be brief.',
+    };
+    const before = upstream.calls(CHAT).length;
+    const first = await client.responses.create(params).withResponse();
+    expect(first.data.output_text).toBe('Answer to: Hello through responses');
+    expect(first.data.status).toBe('completed');
+    expect(first.response.headers.get('x-cache')).toBe('miss');
+    const second = await client.responses.create(params).withResponse();
+    expect(second.response.headers.get('x-cache')).toBe('exact');
+    expect(second.data.output_text).toBe(first.data.output_text);
+    expect(second.data.usage).toMatchObject({ input_tokens: 0, output_tokens: 0, total_tokens: 0 });
+    const events: string[] = [];
+    let text = '';
+    for await (const event of await client.responses.create({ ...params, stream: true })) {
+      events.push(event.type);
+      if (event.type === 'response.output_text.delta') text += event.delta;
+    }
+    expect(text).toBe(first.data.output_text);
+    expect(events[0]).toBe('response.created');
+    expect(events.at(-1)).toBe('response.completed');
+    expect(upstream.calls(CHAT).length - before).toBe(1);
+    expect(upstream.calls('/v1/responses')).toHaveLength(0);
+  });
+
   it('lists the upstream’s models', async () => {
     const models = [];
     for await (const model of client.models.list()) models.push(model.id);
