@@ -51,6 +51,8 @@ const envSchema = z
       .min(0, { error: () => 'CACHE_STANDIN_DELAY_MS must be 0 or more' })
       .optional(),
     CACHE_TTL_MS: positiveNumber('CACHE_TTL_MS', 24 * 60 * 60 * 1000),
+    // Origins `serve` answers CORS requests from: a comma-separated list, or `*`. Unset: no CORS.
+    CACHE_CORS_ORIGINS: z.string().optional(),
   })
   .transform((env) => ({
     ...env,

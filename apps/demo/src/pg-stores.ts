@@ -1,8 +1,9 @@
-import type { VectorStore } from '@cache/core';
+import { StoreUnavailableError, type VectorStore } from '@cache/core';
 import { PgVectorStore, tableNames } from '@cache/pgvector';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import pg from 'pg';
+import { redactUrl } from './server-checks.js';
 
 /** Options of the PostgreSQL store the demo opens. */
 export interface PostgresStoreOptions {
@@ -45,7 +46,12 @@ export async function openPostgresStore(
     store = await PgVectorStore.create({ db: pool, dimension, table, closeDb: false });
   } catch (error) {
     await pool.end();
-    throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new StoreUnavailableError(
+      'pgvector',
+      `PostgreSQL at ${redactUrl(url)} (DATABASE_URL) could not be opened: ${why}`,
+      { cause: error },
+    );
   }
   return closingAlso(store, async () => {
     if (options.dropOnClose) await pool.query(`DROP TABLE IF EXISTS ${tableNames(table).quoted}`);

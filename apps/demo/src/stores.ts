@@ -19,6 +19,7 @@ import type { DemoConfig } from './config.js';
 import { openPgliteStore, openPostgresStore } from './pg-stores.js';
 import { openQdrantStore } from './qdrant-store.js';
 import { createRemoteEmbedder, createRemoteModel } from './remote.js';
+import { unavailableVectorStore } from './server-checks.js';
 
 /** The parts a cache is made of, as chosen by the environment. */
 export interface CacheParts {
@@ -40,6 +41,11 @@ export interface PartsOptions {
   prefix?: string;
   /** Drop the PostgreSQL table or Qdrant collection on close (throwaway runs and tests). */
   temporary?: boolean;
+  /**
+   * When the vector store cannot be opened, report it to this function and go on without it
+   * (every vector call then fails and the cache fails open), instead of throwing. For `serve`.
+   */
+  onVectorStoreDown?: (message: string) => void;
 }
 
 /** Builds the exact store, vector store, embedder and model that `config` names. */
@@ -62,8 +68,13 @@ export async function createParts(
       options.temporary ?? false,
     );
   } catch (error) {
-    await exactStore.close();
-    throw error;
+    if (options.onVectorStoreDown === undefined) {
+      await exactStore.close();
+      throw error;
+    }
+    const why = error instanceof Error ? error.message : String(error);
+    options.onVectorStoreDown(why);
+    vectorStore = unavailableVectorStore(embedder.dimension, config.CACHE_VECTOR_STORE, why);
   }
   const model =
     config.CACHE_MODEL === 'standin'

@@ -10,6 +10,7 @@ import {
 import { type DemoConfig, loadConfig } from './config.js';
 import { tourModelName } from './remote.js';
 import { SCRIPTED_JUDGE_IGNORED, ScriptedJudgeModel } from './scripted-judge.js';
+import { requireServers } from './server-checks.js';
 import { type CacheParts, createCache, createParts, runPrefix } from './stores.js';
 import { replayWorkload } from './tour-replay.js';
 import { DEFAULT_TOUR_WORKLOAD, loadBundledWorkload } from './workload/load.js';
@@ -51,6 +52,7 @@ const SCENARIOS: Scenario[] = [
 export async function runTour(): Promise<void> {
   const config = loadConfig();
   console.log('Semantic LLM cache — tour (offline by default: no servers, no keys, no network)\n');
+  await requireServers(config);
   const started = performance.now();
   const parts = await createParts(config, { prefix: runPrefix('tour'), temporary: true });
   console.log(`Backends: ${parts.description}`);

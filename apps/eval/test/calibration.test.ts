@@ -19,6 +19,10 @@ const zero: DecisionWeights = {
   overlap: 0,
   oneSided: 0,
   extraNouns: 0,
+  substituted: 0,
+  added: 0,
+  unmatchedShare: 0,
+  answerKind: 0,
 };
 /** Score = sigmoid(20 × (similarity − 0.8)): ranks by similarity only. */
 const bySimilarity: DecisionWeights = { ...zero, bias: -16, similarity: 20 };
@@ -31,6 +35,10 @@ function features(similarity: number, extraMax = 0): GuardFeatures {
     overlap: 1,
     oneSided: 0,
     extraNouns: 0,
+    substituted: 0,
+    added: 0,
+    unmatchedShare: 0,
+    answerKind: 0,
   };
 }
 

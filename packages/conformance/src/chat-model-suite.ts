@@ -4,6 +4,7 @@ import {
   type ChatModel,
   type ChatRequest,
   type ChatResponse,
+  ChunkAssembler,
 } from '@cache/core';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { ChatModelSuiteOptions } from './options.js';
@@ -13,7 +14,8 @@ import { DEFAULT_TIMEOUT_MS, suiteFrame } from './suite-frame.js';
  * Declares the chat-model conformance suite: the completion shape (content, model,
  * finishReason, usage when present), streaming when `stream` exists (chunks join to the
  * content; only the last carries finishReason), typed `CacheError` rejections for an invalid
- * request and from `failingFactory`'s model, and rejection on an aborted signal.
+ * request and from `failingFactory`'s model, rejection on an aborted signal, and with `tools`
+ * tool calls (plain, streamed, and the turn that takes the tool's result).
  */
 export function chatModelSuite(
   name: string,
@@ -92,6 +94,75 @@ export function chatModelSuite(
       timeout * 2,
     );
 
+    const toolSupport = options.tools;
+    const toolRequest: ChatRequest = {
+      model: request.model,
+      messages: [
+        { role: 'user', content: 'What is the weather in Paris? Use the get_weather tool.' },
+      ],
+      temperature: 0,
+      tools: [WEATHER_TOOL],
+      ...(typeof toolSupport === 'object' && toolSupport.toolChoice !== undefined
+        ? { toolChoice: toolSupport.toolChoice }
+        : {}),
+    };
+
+    it(
+      'answers a question that needs a tool with a tool call (with tools)',
+      async (context) => {
+        if (!toolSupport) {
+          await context.annotate(`${name} does not declare tool support`);
+          return;
+        }
+        expectToolCall(await model.complete(toolRequest));
+      },
+      timeout,
+    );
+
+    it(
+      'streams a tool call as pieces that assemble to it (with tools and stream)',
+      async (context) => {
+        if (!toolSupport || model.stream === undefined) {
+          await context.annotate(`${name}: no tool support or no stream(); nothing to check`);
+          return;
+        }
+        const assembler = new ChunkAssembler();
+        let last: ChatChunk | undefined;
+        for await (const chunk of model.stream(toolRequest)) {
+          assembler.add(chunk);
+          last = chunk;
+        }
+        expect(last?.finishReason).toBeDefined();
+        expectToolCall(assembler.response(request.model));
+      },
+      timeout * 2,
+    );
+
+    it(
+      "answers with text once given the tool's result (with tools)",
+      async (context) => {
+        if (!toolSupport) {
+          await context.annotate(`${name} does not declare tool support`);
+          return;
+        }
+        const call = (await model.complete(toolRequest)).toolCalls?.[0];
+        expect(call).toBeDefined();
+        if (call === undefined) return;
+        const answer = await model.complete({
+          ...toolRequest,
+          toolChoice: undefined,
+          messages: [
+            ...toolRequest.messages,
+            { role: 'assistant', content: '', toolCalls: [call] },
+            { role: 'tool', content: '{"temperature_c":21,"sky":"clear"}', toolCallId: call.id },
+          ],
+        });
+        expect(answer.content.length).toBeGreaterThan(0);
+        expect(answer.toolCalls ?? []).toEqual([]);
+      },
+      timeout * 2,
+    );
+
     it(
       'rejects a request without messages with a CacheError',
       async () => {
@@ -148,6 +219,31 @@ export function chatModelSuite(
       timeout * 2,
     );
   });
+}
+
+const WEATHER_TOOL = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'The current weather of a city',
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string', description: 'The city, e.g. Paris' } },
+      required: ['city'],
+    },
+  },
+};
+
+function expectToolCall(response: ChatResponse): void {
+  const calls = response.toolCalls ?? [];
+  expect(calls.length).toBeGreaterThan(0);
+  const call = calls[0];
+  expect(call?.name).toBe('get_weather');
+  expect(typeof call?.id).toBe('string');
+  expect(call?.id.length).toBeGreaterThan(0);
+  const args: unknown = JSON.parse(call?.arguments ?? '');
+  expect(args !== null && typeof args === 'object' && !Array.isArray(args)).toBe(true);
+  expect(response.finishReason).toBe('tool_calls');
 }
 
 function expectResponseShape(response: ChatResponse): void {

@@ -89,4 +89,11 @@ export interface ChatModelSuiteOptions extends SuiteOptions {
   failingFactory?: () => ChatModel | Promise<ChatModel>;
   /** Whether a call with an already-aborted signal must reject (default true). */
   abortable?: boolean;
+  /**
+   * The model supports tool calls: asked with a `get_weather` tool and a question that needs
+   * it, it must answer with a tool call (id, name, JSON arguments; streamed as pieces that
+   * assemble to it), and given the tool's result it must answer with text. `toolChoice` is sent
+   * along when given (to force the call on a real model). Default: not checked.
+   */
+  tools?: boolean | { toolChoice?: unknown };
 }

@@ -1,4 +1,9 @@
-import { MemoryExactStore, StandInChatModel } from '@cache/core';
+import {
+  type ChatRequest,
+  type ChatResponse,
+  MemoryExactStore,
+  StandInChatModel,
+} from '@cache/core';
 import { chatModelSuite, exactStoreSuite } from '../src/index.js';
 
 exactStoreSuite('MemoryExactStore', () => new MemoryExactStore());
@@ -12,3 +17,20 @@ exactStoreSuite(
 chatModelSuite('StandInChatModel', () => new StandInChatModel({ delayMs: 5 }), {
   deterministic: true,
 });
+
+/** The stand-in scripted to call the tool it is given when the user asks. */
+const toolScript = (request: ChatRequest): ChatResponse | undefined =>
+  request.tools !== undefined && request.messages.at(-1)?.role === 'user'
+    ? {
+        content: '',
+        model: request.model,
+        finishReason: 'tool_calls',
+        toolCalls: [{ id: 'call_standin_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+      }
+    : undefined;
+
+chatModelSuite(
+  'StandInChatModel (scripted tool calls)',
+  () => new StandInChatModel({ delayMs: 5, script: toolScript }),
+  { deterministic: true, tools: true },
+);

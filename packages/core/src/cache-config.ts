@@ -1,9 +1,9 @@
 import type { FailMode, SemanticCacheOptions, TtlRule } from './cache-options.js';
 import { DimensionMismatchError, InvalidOptionError } from './errors.js';
 import { createDefaultGuard, operatingPointFor } from './guard/index.js';
-import { commonLanguages, type Languages, languagesProblem } from './language.js';
 import { CandidateJudge } from './judge/candidate-judge.js';
 import { resolveJudgeOptions } from './judge/judge-options.js';
+import { commonLanguages, type Languages, languagesProblem } from './language.js';
 import {
   assertValidTtl,
   assertValidTtlRules,

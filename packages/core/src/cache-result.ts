@@ -69,7 +69,10 @@ export interface CacheResult {
   category?: string;
   /** Why the answer was not cached or not served from cache (e.g. `temperature 1 > 0.8`). */
   reason?: string;
-  /** Why no semantic lookup was made (the prompt is outside what the embedder or guard covers). */
+  /**
+   * Why no semantic lookup was made: the request may only hit exactly (it has tools, say), or the
+   * prompt is outside what the embedder or the guard covers.
+   */
   semanticSkip?: string;
   /** True when this call waited on another caller's model call for the same key. */
   shared: boolean;
@@ -111,7 +114,10 @@ export interface LookupResult {
   category?: string;
   /** Why the request is not cacheable or was not looked up. */
   reason?: string;
-  /** Why no semantic lookup was made (the prompt is outside what the embedder or guard covers). */
+  /**
+   * Why no semantic lookup was made: the request may only hit exactly (it has tools, say), or the
+   * prompt is outside what the embedder or the guard covers.
+   */
   semanticSkip?: string;
   /** Semantic candidates considered and dropped. */
   rejected: RejectedCandidate[];
@@ -145,6 +151,8 @@ export interface CacheStream {
   similarity?: number;
   /** For `semantic`: key of the served entry (report wrong hits with `matchedKey ?? key`). */
   matchedKey?: string;
+  /** True when the answer is an identical caller's in-flight model call, replayed (one call for both). */
+  shared?: boolean;
   /** The answer, chunk by chunk. Iterate once; a failed model stream throws its typed error. */
   chunks: AsyncIterable<ChatChunk>;
   /** Resolves after the last chunk (and the store of a miss) with the full result, whether or not the chunks are read. */

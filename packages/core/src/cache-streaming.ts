@@ -4,12 +4,13 @@
  */
 import { attempt, type CacheContext } from './cache-context.js';
 import type { CacheResult, CacheStream } from './cache-result.js';
+import { chunksOf } from './chunk-assembly.js';
 import type { ChunkQueue } from './chunk-queue.js';
 import { storeEntry } from './entry-store.js';
 import { callModel, callModelStream } from './model-call.js';
 import type { Prepared } from './prepared-request.js';
-import { splitIntoChunks } from './standin-chat-model.js';
 import type { CacheEntry, ChatChunk, ChatModel, ChatResponse } from './types.js';
+import { sameAnswer } from './validate.js';
 
 /**
  * Runs the model stream to its end, pushing its chunks into `queue` (or replaying a whole
@@ -44,7 +45,7 @@ export async function pumpModelStream(
       for await (const chunk of replayChunks(response)) queue.push(chunk);
     let changed: boolean | undefined;
     if (mode === 'refresh') {
-      changed = previous === undefined ? undefined : previous.response.content !== response.content;
+      changed = previous === undefined ? undefined : !sameAnswer(previous.response, response);
       ctx.counters.recordRefresh(changed);
     }
     const stored = mode !== 'bypass' && p.store ? await storeEntry(ctx, p, response, false) : false;
@@ -63,21 +64,13 @@ export function replay(result: CacheResult): CacheStream {
     key: result.key,
     similarity: result.similarity,
     matchedKey: result.matchedKey,
+    shared: result.shared,
     chunks: replayChunks(result.response),
     result: Promise.resolve(result),
   };
 }
 
+/** Replays an answer, tool calls and refusal included (see `chunksOf`). */
 async function* replayChunks(response: ChatResponse): AsyncGenerator<ChatChunk> {
-  const pieces = splitIntoChunks(response.content);
-  for (let i = 0; i < pieces.length; i++) {
-    const delta = pieces[i] as string;
-    if (i < pieces.length - 1) yield { delta };
-    else
-      yield {
-        delta,
-        finishReason: response.finishReason,
-        ...(response.usage ? { usage: response.usage } : {}),
-      };
-  }
+  yield* chunksOf(response);
 }

@@ -9,6 +9,7 @@ import { prepareGuard } from './guard-preparation.js';
 import type { Prepared } from './prepared-request.js';
 import { semanticSkipOf } from './semantic-coverage.js';
 import type { CacheEntry, ChatResponse, VectorStore } from './types.js';
+import { isPlainTextResponse } from './validate.js';
 import type { PendingVector } from './vector-repairs.js';
 
 /**
@@ -47,11 +48,9 @@ export async function storeEntry(
     ctx.counters.recordStore();
     const vectorStore = c.vectorStore;
     const batcher = ctx.batcher;
-    if (
-      vectorStore !== undefined &&
-      batcher !== undefined &&
-      semanticSkipOf(ctx, p) === undefined
-    ) {
+    // Only plain-text answers to plain-text prompts the embedder covers are ever served semantically.
+    const semantic = semanticSkipOf(ctx, p) === undefined && isPlainTextResponse(response);
+    if (vectorStore !== undefined && batcher !== undefined && semantic) {
       // With a sliding TTL the vector lives until the maximum age; the exact store decides
       // whether the entry is still there, and orphaned vectors are cleaned on lookup.
       const pending = {

@@ -10,6 +10,7 @@ export type * from './cache-options.js';
 export type * from './cache-result.js';
 export * from './call-deadlines.js';
 export * from './canonical-json.js';
+export * from './chunk-assembly.js';
 export * from './embed-input.js';
 export * from './embedding-batcher.js';
 export * from './errors.js';

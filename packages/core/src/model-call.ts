@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { type CacheContext, messageOf } from './cache-context.js';
+import { ChunkAssembler } from './chunk-assembly.js';
 import type { ChunkQueue } from './chunk-queue.js';
 import { CacheError, ModelError, TimeoutError } from './errors.js';
 import type { Prepared } from './prepared-request.js';
@@ -62,17 +63,13 @@ export async function callModelStream(
   const t = performance.now();
   ctx.counters.recordModelCall();
   const { signal, timeout, timeoutMs } = modelSignal(ctx, p.options.signal);
-  let content = '';
-  let finishReason = 'stop';
-  let usage: ChatResponse['usage'];
+  const answer = new ChunkAssembler();
   try {
     for await (const chunk of stream(p.request, signal === undefined ? {} : { signal })) {
       if (typeof chunk?.delta !== 'string') {
         throw new ModelError(`${model.id} streamed a chunk without a string delta.`);
       }
-      content += chunk.delta;
-      if (chunk.finishReason !== undefined) finishReason = chunk.finishReason;
-      if (chunk.usage !== undefined) usage = chunk.usage;
+      answer.add(chunk);
       queue.push(chunk);
     }
   } catch (error) {
@@ -88,9 +85,7 @@ export async function callModelStream(
   } finally {
     p.timings.modelMs = (p.timings.modelMs ?? 0) + (performance.now() - t);
   }
-  const response: ChatResponse = { content, model: p.request.model, finishReason };
-  if (usage !== undefined) response.usage = usage;
-  return response;
+  return answer.response(p.request.model);
 }
 
 /** The caller's signal combined with the model timeout, when one is set. */

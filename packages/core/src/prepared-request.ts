@@ -48,7 +48,11 @@ export interface Prepared {
   rejected: RejectedCandidate[];
   /** True once the prompt went to the guard's `prepare` (the lookup did it; storing need not). */
   guardPrepared?: boolean;
-  /** Why the semantic layer does not look up or index this prompt (see `semantic-coverage.ts`). */
+  /**
+   * Why the request may hit only exactly, never semantically: set here for tools, a tool turn or a
+   * structured response format, and by `semantic-coverage.ts` for prompts the embedder or the guard
+   * does not cover. Absent when a paraphrase's answer may serve it.
+   */
   semanticSkip?: string;
   /** True once `semanticSkip` was worked out. */
   semanticChecked?: boolean;
@@ -73,7 +77,8 @@ export function prepareRequest(
   options.signal?.throwIfAborted();
   const metadata = options.metadata === undefined ? undefined : sanitizeMetadata(options.metadata);
   const prompt = normalizePrompt(raw, { caseFold: c.caseFold });
-  if (INVISIBLE_ONLY.test(prompt)) {
+  const lastRole = request.messages.at(-1)?.role;
+  if (lastRole === 'user' && INVISIBLE_ONLY.test(prompt)) {
     throw new InvalidRequestError(
       'the prompt (last user message) holds only control characters, invisible formatting characters (such as zero-width spaces) or whitespace; send the question to answer.',
     );
@@ -91,6 +96,9 @@ export function prepareRequest(
   if (options.bypass === true) {
     cacheable = false;
     reason = 'bypass requested';
+  } else if (lastRole !== 'user') {
+    cacheable = false;
+    reason = `the last message is a ${lastRole} message, not a user prompt: answered, never cached`;
   } else if (request.temperature !== undefined && request.temperature > c.temperatureLimit) {
     cacheable = false;
     reason = `temperature ${request.temperature} is above the cache's limit of ${c.temperatureLimit}`;
@@ -132,12 +140,34 @@ export function prepareRequest(
     ttlMs,
     category,
     reason,
+    semanticSkip: structuredRequestSkip(request),
     metadata,
     started,
     timings: { policyMs: performance.now() - started, totalMs: 0 },
     failures: [],
     rejected: [],
   };
+}
+
+/**
+ * Why `request` may only hit exactly (its answer may be a tool call or structured data tied to
+ * the exact wording), or undefined when a semantic hit may serve it.
+ */
+export function structuredRequestSkip(request: ChatRequest): string | undefined {
+  if (Array.isArray(request.tools) ? request.tools.length > 0 : request.tools !== undefined) {
+    return 'the request has tools';
+  }
+  if (request.toolChoice !== undefined) return 'the request has a tool choice';
+  const format = request.responseFormat as { type?: unknown } | undefined;
+  if (format !== undefined && format?.type !== 'text') {
+    return 'the request asks for a structured response format';
+  }
+  for (const m of request.messages) {
+    if (m.role === 'tool' || (m.toolCalls !== undefined && m.toolCalls.length > 0)) {
+      return 'the conversation holds tool calls or results';
+    }
+  }
+  return undefined;
 }
 
 /** Records the request's total time so far. */

@@ -46,7 +46,8 @@ const recentScopes = new Map<string, string>();
 
 /**
  * `canonicalJson` of the scope record
- * `{ v: 2, version, namespace, tenant, model, messages, lastRole, lastName, params }`, written
+ * `{ v: 2, version, namespace, tenant, model, messages, lastRole, lastName, params }` (earlier
+ * messages with their tool calls and tool call ids, `params` with `extra`; never `passthrough`), written
  * member by member in canonical (sorted) order instead of building the record and sorting its
  * keys on every request. The output, and so every stored key, is the same string; a test holds
  * it to the generic form.
@@ -69,12 +70,15 @@ function scopeJson(request: ChatRequest, context: ScopeContext): string {
     one = member(one, 'content', m.content);
     one = member(one, 'name', m.name);
     one = member(one, 'role', m.role);
+    one = member(one, 'toolCallId', m.toolCallId);
+    one = member(one, 'toolCalls', m.toolCalls);
     earlier += `${i > 0 ? ',' : ''}${one}}`;
   }
   out = member(out, 'messages', undefined, `${earlier}]`);
   out = member(out, 'model', request.model);
   out = member(out, 'namespace', context.namespace);
   let params = '{';
+  params = member(params, 'extra', request.extra);
   params = member(params, 'maxTokens', request.maxTokens);
   params = member(params, 'responseFormat', request.responseFormat);
   params = member(params, 'seed', request.seed);

@@ -28,7 +28,7 @@ import { semanticSkipOf } from './semantic-coverage.js';
 import { SemanticLayer } from './semantic-layer.js';
 import { SingleFlight } from './single-flight.js';
 import type { CacheEntry, ChatModel, ChatRequest, ChatResponse } from './types.js';
-import { validateResponse } from './validate.js';
+import { sameAnswer, validateResponse } from './validate.js';
 import { VectorRepairs } from './vector-repairs.js';
 
 /** What a single flight produces: shared by every caller of the same key. */
@@ -379,8 +379,7 @@ export class SemanticCache implements SemanticCacheApi {
     );
     const response = await callModel(this.ctx, model, p, p.options.signal);
     const previous = old.ok ? old.value : undefined;
-    const changed =
-      previous === undefined ? undefined : previous.response.content !== response.content;
+    const changed = previous === undefined ? undefined : !sameAnswer(previous.response, response);
     this.counters.recordRefresh(changed);
     const stored = p.store ? await storeEntry(this.ctx, p, response, false) : false;
     return this.finish('complete', p, { source: 'model', response, stored, ageMs: 0, changed });

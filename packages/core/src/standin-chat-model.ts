@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { chunksOf } from './chunk-assembly.js';
 import { InvalidOptionError, InvalidRequestError } from './errors.js';
 import { sleep } from './sleep.js';
 import type {
@@ -17,6 +18,12 @@ export interface StandInChatModelOptions {
    * 300–800 ms, derived deterministically from the prompt, like a real model's latency.
    */
   delayMs?: number | ((request: ChatRequest) => number);
+  /**
+   * Scripts answers, for tests: returns the answer to give `request` (tool calls, a refusal,
+   * provider extras...), or undefined for the usual deterministic text. Streams replay a
+   * scripted answer the way a model streams it (text, refusal, then one piece per tool call).
+   */
+  script?: (request: ChatRequest) => ChatResponse | undefined;
 }
 
 /** Rough token count of a text: one token per 4 characters, at least 1. */
@@ -34,16 +41,21 @@ export class StandInChatModel implements ChatModel {
   /** `standin`. */
   readonly id = 'standin';
   private readonly delay: (request: ChatRequest) => number;
+  private readonly script: ((request: ChatRequest) => ChatResponse | undefined) | undefined;
   private count = 0;
 
   constructor(options: StandInChatModelOptions = {}) {
     for (const key of Object.keys(options)) {
-      if (key !== 'delayMs') {
+      if (key !== 'delayMs' && key !== 'script') {
         throw new InvalidOptionError(
-          `StandInChatModel: unknown option "${key}"; valid options are delayMs.`,
+          `StandInChatModel: unknown option "${key}"; valid options are delayMs, script.`,
         );
       }
     }
+    if (options.script !== undefined && typeof options.script !== 'function') {
+      throw new InvalidOptionError('StandInChatModel: script must be a function of the request.');
+    }
+    this.script = options.script;
     const d = options.delayMs;
     if (typeof d === 'number') {
       if (!Number.isFinite(d) || d < 0) {
@@ -71,7 +83,7 @@ export class StandInChatModel implements ChatModel {
     const prompt = promptOf(request);
     this.count++;
     await sleep(this.delay(request), options.signal);
-    return answerFor(request, prompt);
+    return this.answer(request, prompt);
   }
 
   /** The same answer, streamed a few words per chunk after the configured delay. */
@@ -79,31 +91,21 @@ export class StandInChatModel implements ChatModel {
     const prompt = promptOf(request);
     this.count++;
     await sleep(this.delay(request), options.signal);
-    const response = answerFor(request, prompt);
-    const pieces = splitIntoChunks(response.content);
-    for (let i = 0; i < pieces.length; i++) {
+    for (const chunk of chunksOf(this.answer(request, prompt))) {
       options.signal?.throwIfAborted();
-      const last = i === pieces.length - 1;
-      yield last
-        ? { delta: pieces[i] as string, finishReason: response.finishReason, usage: response.usage }
-        : { delta: pieces[i] as string };
+      yield chunk;
     }
+  }
+
+  private answer(request: ChatRequest, prompt: string): ChatResponse {
+    const scripted = this.script?.(request);
+    return scripted === undefined ? answerFor(request, prompt) : structuredClone(scripted);
   }
 }
 
 /** The stand-in's default delay for `request`: 300–800 ms, the same every time for a prompt. */
 export function standInDelayMs(request: ChatRequest): number {
   return 300 + (hash32(promptOf(request)) % 501);
-}
-
-/** Splits `text` into chunks of a few words each, whose concatenation is `text`. */
-export function splitIntoChunks(text: string, wordsPerChunk = 4): string[] {
-  const words = text.match(/\S+\s*|\s+/g) ?? [''];
-  const out: string[] = [];
-  for (let i = 0; i < words.length; i += wordsPerChunk) {
-    out.push(words.slice(i, i + wordsPerChunk).join(''));
-  }
-  return out.length === 0 ? [''] : out;
 }
 
 function promptOf(request: ChatRequest): string {

@@ -3,14 +3,32 @@
  * Adapters implement these; `@cache/conformance` checks that they keep the shared semantics.
  */
 
+/** A function call an assistant message asks for, as in OpenAI's `tool_calls`. */
+export interface ToolCall {
+  /** Id a `tool` message answering this call refers to (`toolCallId`). */
+  id: string;
+  /** Name of the function to call. */
+  name: string;
+  /** Its arguments: the JSON text exactly as the model wrote it (never re-serialized). */
+  arguments: string;
+}
+
 /** One message of a chat conversation, as in the OpenAI chat API. */
 export interface ChatMessage {
-  /** Who speaks. The last message of a cacheable request is the user's prompt. */
-  role: 'system' | 'user' | 'assistant' | 'tool';
-  /** Plain text content. */
+  /**
+   * Who speaks. The last message of a cacheable request is the user's prompt; a request ending
+   * with a `tool` result is answered but never cached; any other last role is refused.
+   * `developer` is OpenAI's name for system instructions to reasoning models, kept as sent.
+   */
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+  /** Plain text content (`''` for an assistant message that only calls tools). */
   content: string;
   /** Optional participant name; part of the scope when present. */
   name?: string;
+  /** On `assistant` messages: the tool calls it made, in order. Part of the scope. */
+  toolCalls?: ToolCall[];
+  /** On `tool` messages: the id of the call this message is the result of. Part of the scope. */
+  toolCallId?: string;
 }
 
 /** A chat completion request in provider-neutral form. */
@@ -18,8 +36,8 @@ export interface ChatRequest {
   /** Model name as the provider knows it (e.g. `gpt-4o-mini`); part of the scope. */
   model: string;
   /**
-   * The conversation. The last message must be a `user` message: it is the prompt that is
-   * matched. System messages and every earlier turn are hashed into the scope.
+   * The conversation. The last message must be a `user` message to be cached: it is the prompt
+   * that is matched. System messages and every earlier turn are hashed into the scope.
    */
   messages: ChatMessage[];
   /** Sampling temperature; above the cache's limit a request is not cached. Part of the scope. */
@@ -32,12 +50,25 @@ export interface ChatRequest {
   stop?: string[];
   /** Provider seed; part of the scope. */
   seed?: number;
-  /** Tool definitions (any JSON); part of the scope. */
+  /** Tool definitions (any JSON); part of the scope. A request with tools is never served semantically. */
   tools?: unknown;
   /** Tool choice (any JSON); part of the scope. */
   toolChoice?: unknown;
   /** Response format (any JSON, e.g. a JSON schema); part of the scope. */
   responseFormat?: unknown;
+  /**
+   * Provider fields that may change the answer and have no neutral field above, by their wire
+   * names (OpenAI's `presence_penalty`, `max_tokens`, `parallel_tool_calls`...). Part of the
+   * scope; adapters of that wire format send them as they are, other adapters map the ones they
+   * can and reject the rest with `InvalidRequestError` (never drop them).
+   */
+  extra?: Record<string, unknown>;
+  /**
+   * Provider fields known not to change the answer (OpenAI's `user`, `metadata`,
+   * `service_tier`...), by their wire names. Not part of the scope; adapters of that wire format
+   * send them on a miss, others ignore them.
+   */
+  passthrough?: Record<string, unknown>;
 }
 
 /** Token counts as reported by the provider. */
@@ -48,11 +79,16 @@ export interface TokenUsage {
   completionTokens: number;
   /** promptTokens + completionTokens. */
   totalTokens: number;
+  /**
+   * The provider's breakdowns, by wire name, replayed as they were (OpenAI:
+   * `prompt_tokens_details`, `completion_tokens_details`).
+   */
+  details?: Record<string, unknown>;
 }
 
 /** A model's answer; this is what the cache stores and replays. */
 export interface ChatResponse {
-  /** The assistant's text. */
+  /** The assistant's text (`''` when it only calls tools or refuses). */
   content: string;
   /** The model that produced it, as the provider named it. */
   model: string;
@@ -60,16 +96,51 @@ export interface ChatResponse {
   finishReason: string;
   /** Token usage, when the provider reported it; used to estimate cost saved. */
   usage?: TokenUsage;
+  /**
+   * Tool calls the model made, in order. An answer with tool calls is served only to the exact
+   * same request, never semantically.
+   */
+  toolCalls?: ToolCall[];
+  /** The model's refusal message, when it refused (OpenAI's `message.refusal`). */
+  refusal?: string;
+  /**
+   * Provider fields of the answer with no neutral field above, by wire name, replayed as they
+   * were (OpenAI: `system_fingerprint`, `service_tier`).
+   */
+  extra?: Record<string, unknown>;
+}
+
+/** A piece of a tool call in a stream, as in OpenAI's `delta.tool_calls`. */
+export interface ToolCallDelta {
+  /** Position of the call in the answer's `toolCalls`. */
+  index: number;
+  /** The call's id, on its first piece. */
+  id?: string;
+  /** The function's name, on its first piece. */
+  name?: string;
+  /** A slice of the arguments' JSON text; the slices of a call concatenate to its arguments. */
+  arguments?: string;
 }
 
 /** One piece of a streamed answer. */
 export interface ChatChunk {
   /** Text added by this chunk (may be empty). */
   delta: string;
+  /** Tool-call pieces added by this chunk. */
+  toolCalls?: ToolCallDelta[];
+  /** A slice of the refusal message. */
+  refusal?: string;
   /** Set on the last chunk. */
   finishReason?: string;
   /** Set on the last chunk when the provider reports usage. */
   usage?: TokenUsage;
+  /**
+   * The answer's provider fields (see `ChatResponse.extra`), on the first chunk that knows them
+   * (later ones add to them), so that a relay can repeat them on every chunk it forwards.
+   */
+  extra?: Record<string, unknown>;
+  /** The model that answered, on the first chunk that names it (else the request's model). */
+  model?: string;
 }
 
 /** Per-call options for models and embedders. */

@@ -19,6 +19,8 @@ export const REQUEST_KEYS: readonly string[] = [
   'tools',
   'toolChoice',
   'responseFormat',
+  'extra',
+  'passthrough',
 ];
 
 /** Keys of `RequestOptions`. */
@@ -33,8 +35,9 @@ export const REQUEST_OPTION_KEYS: readonly string[] = [
   'metadata',
 ];
 
-const MESSAGE_KEYS = ['role', 'content', 'name'];
-const ROLES = ['system', 'user', 'assistant', 'tool'];
+const MESSAGE_KEYS = ['role', 'content', 'name', 'toolCalls', 'toolCallId'];
+const TOOL_CALL_KEYS = ['id', 'name', 'arguments'];
+const ROLES = ['system', 'developer', 'user', 'assistant', 'tool'];
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_METADATA_KEYS = 64;
 const MAX_METADATA_VALUE = 4096;
@@ -58,8 +61,9 @@ export function assertPlainObject(value: unknown, where: string): asserts value 
 }
 
 /**
- * Checks a request and returns its prompt (the last message's content, as given). Throws
- * `InvalidRequestError` saying what to fix.
+ * Checks a request and returns its prompt (the last message's content, as given). The last
+ * message is the user's, or a tool result (such a request is answered, never cached; see
+ * `prepareRequest`). Throws `InvalidRequestError` saying what to fix.
  */
 export function validateRequest(request: unknown, maxPromptBytes: number): string {
   if (request === null || typeof request !== 'object' || Array.isArray(request)) {
@@ -72,6 +76,7 @@ export function validateRequest(request: unknown, maxPromptBytes: number): strin
     if (!REQUEST_KEYS.includes(key)) {
       throw new InvalidRequestError(
         `unknown request field "${key}": it could change the answer without being part of the cache scope. ` +
+          'Put provider fields in extra (part of the scope) or passthrough (known not to change the answer). ' +
           `Valid fields are: ${REQUEST_KEYS.join(', ')}.`,
       );
     }
@@ -88,15 +93,15 @@ export function validateRequest(request: unknown, maxPromptBytes: number): strin
   for (let i = 0; i < r.messages.length; i++) {
     const m: unknown = r.messages[i];
     validateMessage(m, i);
-    bytes += Buffer.byteLength((m as ChatMessage).content, 'utf8');
+    bytes += messageBytes(m as ChatMessage);
   }
   const last = r.messages.at(-1) as ChatMessage;
-  if (last.role !== 'user') {
+  if (last.role !== 'user' && last.role !== 'tool') {
     throw new InvalidRequestError(
-      `the last message must come from the user (it is the prompt to answer), got role "${last.role}".`,
+      `the last message must come from the user (it is the prompt to answer) or be a tool result, got role "${last.role}".`,
     );
   }
-  if (last.content.trim() === '') {
+  if (last.role === 'user' && last.content.trim() === '') {
     throw new InvalidRequestError(
       'the prompt (last user message) is empty or only whitespace; send the question to answer.',
     );
@@ -108,7 +113,57 @@ export function validateRequest(request: unknown, maxPromptBytes: number): strin
     );
   }
   validateParams(r);
+  for (const field of ['extra', 'passthrough'] as const) {
+    if (r[field] !== undefined) assertWireFields(r[field], `request.${field}`);
+  }
   return last.content;
+}
+
+function messageBytes(m: ChatMessage): number {
+  let bytes = Buffer.byteLength(m.content, 'utf8');
+  for (const call of m.toolCalls ?? []) bytes += Buffer.byteLength(call.arguments, 'utf8');
+  return bytes;
+}
+
+/** Throws unless `value` is a plain object of provider fields without prototype-polluting keys. */
+function assertWireFields(value: unknown, where: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidRequestError(
+      `${where} must be an object of provider fields, got ${describe(value)}.`,
+    );
+  }
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) {
+      throw new InvalidRequestError(`${where} has the forbidden key "${key}"; remove it.`);
+    }
+  }
+}
+
+function validateToolCalls(calls: unknown, where: string): void {
+  if (!Array.isArray(calls)) {
+    throw new InvalidRequestError(
+      `${where} must be an array of { id, name, arguments }, got ${describe(calls)}.`,
+    );
+  }
+  calls.forEach((call: unknown, j) => {
+    const at = `${where}[${j}]`;
+    if (call === null || typeof call !== 'object' || Array.isArray(call)) {
+      throw new InvalidRequestError(`${at} must be an object { id, name, arguments }.`);
+    }
+    const c = call as Record<string, unknown>;
+    for (const key of Object.keys(c)) {
+      if (!TOOL_CALL_KEYS.includes(key)) {
+        throw new InvalidRequestError(
+          `${at} has unknown field "${key}"; valid fields are ${TOOL_CALL_KEYS.join(', ')}.`,
+        );
+      }
+    }
+    for (const key of TOOL_CALL_KEYS) {
+      if (typeof c[key] !== 'string') {
+        throw new InvalidRequestError(`${at}.${key} must be a string, got ${describe(c[key])}.`);
+      }
+    }
+  });
 }
 
 function validateMessage(m: unknown, i: number): void {
@@ -143,6 +198,21 @@ function validateMessage(m: unknown, i: number): void {
   if (message.name !== undefined && typeof message.name !== 'string') {
     throw new InvalidRequestError(`messages[${i}].name must be a string when present.`);
   }
+  if (message.toolCalls !== undefined) {
+    if (message.role !== 'assistant') {
+      throw new InvalidRequestError(
+        `messages[${i}].toolCalls is only valid on assistant messages.`,
+      );
+    }
+    validateToolCalls(message.toolCalls, `messages[${i}].toolCalls`);
+  }
+  if (message.toolCallId !== undefined) {
+    if (message.role !== 'tool' || typeof message.toolCallId !== 'string') {
+      throw new InvalidRequestError(
+        `messages[${i}].toolCallId must be a string, on tool messages only.`,
+      );
+    }
+  }
 }
 
 function finite(name: string, v: unknown, min: number, max: number): void {
@@ -176,7 +246,7 @@ function validateParams(r: Partial<ChatRequest>): void {
   }
 }
 
-/** Checks a response passed to `store`; throws `InvalidRequestError`. */
+/** Checks a response passed to `store` (or returned by a model); throws `InvalidRequestError`. */
 export function validateResponse(response: unknown): asserts response is ChatResponse {
   const r = response as Partial<ChatResponse> | null;
   if (r === null || typeof r !== 'object' || Array.isArray(r)) {
@@ -204,7 +274,30 @@ export function validateResponse(response: unknown): asserts response is ChatRes
         'response.usage must hold non-negative integer promptTokens, completionTokens and totalTokens.',
       );
     }
+    if (u.details !== undefined) assertWireFields(u.details, 'response.usage.details');
   }
+  if (r.toolCalls !== undefined) validateToolCalls(r.toolCalls, 'response.toolCalls');
+  if (r.refusal !== undefined && typeof r.refusal !== 'string') {
+    throw new InvalidRequestError(`response.refusal must be a string, got ${describe(r.refusal)}.`);
+  }
+  if (r.extra !== undefined) assertWireFields(r.extra, 'response.extra');
+}
+
+/** True when `response` is plain text: no tool calls and no refusal. */
+export function isPlainTextResponse(response: ChatResponse): boolean {
+  return (
+    (response.toolCalls === undefined || response.toolCalls.length === 0) &&
+    response.refusal === undefined
+  );
+}
+
+/** True when two answers say the same: same text, refusal and tool calls. */
+export function sameAnswer(a: ChatResponse, b: ChatResponse): boolean {
+  return (
+    a.content === b.content &&
+    a.refusal === b.refusal &&
+    JSON.stringify(a.toolCalls ?? []) === JSON.stringify(b.toolCalls ?? [])
+  );
 }
 
 /** Checks per-request options; throws `InvalidOptionError` naming what is wrong. */

@@ -56,6 +56,28 @@ const badRequests: [string, unknown, RegExp][] = [
     /last message must come from the user/,
   ],
   [
+    'tool calls on a user message',
+    {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'q', toolCalls: [{ id: 'c', name: 'f', arguments: '{}' }] },
+      ],
+    },
+    /toolCalls is only valid on assistant messages/,
+  ],
+  [
+    'a tool call without arguments',
+    {
+      model: 'm',
+      messages: [
+        { role: 'assistant', content: '', toolCalls: [{ id: 'c', name: 'f' }] },
+        { role: 'user', content: 'q' },
+      ],
+    },
+    /toolCalls\[0\]\.arguments must be a string/,
+  ],
+  ['extra not an object', { ...ask('q'), extra: [1] }, /request.extra must be an object/],
+  [
     'unknown role',
     { model: 'm', messages: [{ role: 'admin', content: 'q' }] },
     /role must be one of/,

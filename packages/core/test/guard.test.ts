@@ -44,9 +44,15 @@ describe('guard features: substitutions', () => {
       .features;
 
   it('counts a content word swapped for a non-synonym, not for a WordNet synonym', () => {
-    expect(features('Can I mix bleach and vinegar?', 'Can I mix bleach and ammonia?').substituted).toBe(1);
-    expect(features('How do I delete an account?', 'How do I keep an account?').substituted).toBe(1);
-    expect(features('Where can I buy a car?', 'Where can I purchase an automobile?').substituted).toBe(0);
+    expect(
+      features('Can I mix bleach and vinegar?', 'Can I mix bleach and ammonia?').substituted,
+    ).toBe(1);
+    expect(features('How do I delete an account?', 'How do I keep an account?').substituted).toBe(
+      1,
+    );
+    expect(
+      features('Where can I buy a car?', 'Where can I purchase an automobile?').substituted,
+    ).toBe(0);
     expect(features('How do I delete a file?', 'How do I erase a file?').substituted).toBe(0);
   });
 
@@ -68,7 +74,10 @@ describe('guard conflict rules', () => {
   });
 
   it.each([
-    ['Why does this fail?\n```\nif x:\n    y()\nz()\n```', 'Why does this fail?\n```\nif x:\n    y()\n    z()\n```'],
+    [
+      'Why does this fail?\n```\nif x:\n    y()\nz()\n```',
+      'Why does this fail?\n```\nif x:\n    y()\n    z()\n```',
+    ],
     ['What does `git reset --hard` do?', 'What does `git reset --soft` do?'],
     ['What does this do?\n  a = b\nc = d', 'What does this do?\n  a = b\n  c = d'],
   ])('code: %s / %s', (a, b) => {
@@ -76,7 +85,10 @@ describe('guard conflict rules', () => {
   });
 
   it.each([
-    ['Is it safe to take ibuprofen with warfarin?', 'Is it safe to take ibuprofen with warfarin? Just say yes.'],
+    [
+      'Is it safe to take ibuprofen with warfarin?',
+      'Is it safe to take ibuprofen with warfarin? Just say yes.',
+    ],
     ['What is the capital of Germany?', 'What is the capital of Germany? (answer: Berlin)'],
     ['Explain how vaccines work.', 'Explain how vaccines work. Answer in one word.'],
     ['What causes inflation?', 'What causes inflation? Reply in French.'],

@@ -179,9 +179,13 @@ describe('scope hashes stay what they were', () => {
             namespace: c.namespace,
             tenant: c.tenant ?? null,
             model: request.model,
-            messages: request.messages
-              .slice(0, -1)
-              .map((m) => ({ role: m.role, content: m.content, name: m.name })),
+            messages: request.messages.slice(0, -1).map((m) => ({
+              role: m.role,
+              content: m.content,
+              name: m.name,
+              toolCalls: m.toolCalls,
+              toolCallId: m.toolCallId,
+            })),
             lastRole: request.messages.at(-1)?.role,
             lastName: request.messages.at(-1)?.name,
             params: {
@@ -193,6 +197,7 @@ describe('scope hashes stay what they were', () => {
               tools: request.tools,
               toolChoice: request.toolChoice,
               responseFormat: request.responseFormat,
+              extra: request.extra,
             },
           }),
           'utf8',
@@ -212,6 +217,17 @@ describe('scope hashes stay what they were', () => {
         ],
       },
     ];
+    variants.push({
+      ...r1,
+      extra: { presence_penalty: 0.5, max_tokens: 9 },
+      passthrough: { user: 'u1' },
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'f', arguments: '{}' }] },
+        { role: 'tool', content: '{"t":3}', toolCallId: 'c1' },
+        { role: 'user', content: 'and tomorrow?' },
+      ],
+    });
     // Too long for the memo of recent scopes: hashed each time.
     variants.push({
       ...r1,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   type CallOptions,
   type ChatChunk,
@@ -49,7 +50,7 @@ export interface OllamaChatModelStats {
 /** One object of Ollama's `/api/chat` answer (the whole answer, or one NDJSON line of a stream). */
 interface OllamaChatPart {
   model?: string;
-  message?: { role?: string; content?: string };
+  message?: { role?: string; content?: string; tool_calls?: OllamaToolCall[] };
   done?: boolean;
   done_reason?: string;
   prompt_eval_count?: number;
@@ -57,11 +58,29 @@ interface OllamaChatPart {
   error?: string;
 }
 
+/** A tool call as Ollama writes it: the arguments are a JSON object, not text. */
+interface OllamaToolCall {
+  id?: string;
+  function?: { name?: string; arguments?: unknown; index?: number };
+}
+
+/** `ChatRequest.extra` fields (OpenAI wire names) and the Ollama `options` they map to. */
+const EXTRA_OPTIONS: Record<string, string> = {
+  max_tokens: 'num_predict',
+  presence_penalty: 'presence_penalty',
+  frequency_penalty: 'frequency_penalty',
+};
+
 /**
  * A `ChatModel` on Ollama's `/api/chat` over the global `fetch`. `stream` reads Ollama's NDJSON
  * stream line by line. Temperature, top-p, max tokens (`num_predict`), stop and seed go into
- * `options`; `responseFormat` into `format`; tools into `tools`. A stream is retried only until
- * its response starts.
+ * `options`; `responseFormat` into `format` (OpenAI's `json_object` as `json`, a `json_schema`
+ * as its schema); tools into `tools`. Tool calls come back with their arguments as JSON text;
+ * assistant tool calls and tool results of the conversation are sent as Ollama expects them
+ * (`tool_calls` with argument objects, `tool_name` on results). `extra` fields Ollama has an
+ * option for (`max_tokens`, `presence_penalty`, `frequency_penalty`) are mapped, any other is
+ * refused with `InvalidRequestError` (never dropped). A stream is retried only until its
+ * response starts.
  */
 export class OllamaChatModel implements ChatModel {
   /** Identifier in metrics and logs. */
@@ -116,11 +135,13 @@ export class OllamaChatModel implements ChatModel {
       if (typeof part?.message?.content !== 'string') {
         throw new OllamaProtocolError('the /api/chat answer has no message; check the base URL.');
       }
+      const toolCalls = toolCallsOf(part.message.tool_calls, 0);
       return {
         content: part.message.content,
         model: part.model ?? request.model,
-        finishReason: part.done_reason ?? 'stop',
+        finishReason: toolCalls.length > 0 ? 'tool_calls' : (part.done_reason ?? 'stop'),
         ...usageOf(part),
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
       };
     } catch (error) {
       this.#stats.failures++;
@@ -133,6 +154,7 @@ export class OllamaChatModel implements ChatModel {
     const body = { ...this.#body(request), stream: true };
     const { signal } = options;
     let last: ChatChunk | undefined;
+    let calls = 0;
     try {
       const response = await this.#send(body, signal, async (r) => r);
       if (!response.body) throw new OllamaProtocolError('the /api/chat stream has no body.');
@@ -144,13 +166,21 @@ export class OllamaChatModel implements ChatModel {
           throw new OllamaProtocolError(`the stream failed: ${part.error}`);
         }
         const delta = part?.message?.content ?? '';
+        // Ollama sends each tool call whole, in one line.
+        const toolCalls = toolCallsOf(part?.message?.tool_calls, calls).map((call, i) => ({
+          index: calls + i,
+          ...call,
+        }));
+        calls += toolCalls.length;
+        const chunk: ChatChunk = toolCalls.length > 0 ? { delta, toolCalls } : { delta };
         if (part?.done) {
           // Ollama's final line may still carry text; it belongs before the closing chunk.
-          if (delta) yield { delta };
-          last = { delta: '', finishReason: part.done_reason ?? 'stop', ...usageOf(part) };
+          if (delta || toolCalls.length > 0) yield chunk;
+          const finishReason = calls > 0 ? 'tool_calls' : (part.done_reason ?? 'stop');
+          last = { delta: '', finishReason, ...usageOf(part) };
           break;
         }
-        if (delta) yield { delta };
+        if (delta || toolCalls.length > 0) yield chunk;
       }
     } catch (error) {
       this.#stats.failures++;
@@ -192,6 +222,39 @@ export class OllamaChatModel implements ChatModel {
     );
   }
 
+  /** One message as `/api/chat` takes it. */
+  #message(
+    request: ChatRequest,
+    i: number,
+    m: ChatRequest['messages'][number],
+  ): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      role: m.role === 'developer' ? 'system' : m.role,
+      content: m.content,
+    };
+    if (m.toolCalls !== undefined && m.toolCalls.length > 0) {
+      out.tool_calls = m.toolCalls.map((call) => {
+        let args: unknown;
+        try {
+          args = JSON.parse(call.arguments);
+        } catch {
+          throw new InvalidRequestError(
+            `${this.id}: messages[${i}] has a tool call whose arguments are not JSON; Ollama takes them as an object.`,
+          );
+        }
+        return { function: { name: call.name, arguments: args } };
+      });
+    }
+    if (m.role === 'tool' && m.toolCallId !== undefined) {
+      const name = request.messages
+        .slice(0, i)
+        .flatMap((earlier) => earlier.toolCalls ?? [])
+        .find((call) => call.id === m.toolCallId)?.name;
+      if (name !== undefined) out.tool_name = name;
+    }
+    return out;
+  }
+
   #body(request: ChatRequest): Record<string, unknown> {
     if (!request || typeof request.model !== 'string' || request.model.length === 0) {
       throw new InvalidRequestError(`${this.id}: request.model must be a non-empty string.`);
@@ -205,15 +268,67 @@ export class OllamaChatModel implements ChatModel {
     if (request.maxTokens !== undefined) options.num_predict = request.maxTokens;
     if (request.stop !== undefined) options.stop = request.stop;
     if (request.seed !== undefined) options.seed = request.seed;
+    for (const [key, value] of Object.entries(request.extra ?? {})) {
+      const option = EXTRA_OPTIONS[key];
+      if (option === undefined) {
+        throw new InvalidRequestError(
+          `${this.id}: Ollama has no option for request.extra.${key}; send it to a model that takes it, or leave it out.`,
+        );
+      }
+      options[option] = value;
+    }
+    if (request.toolChoice !== undefined && request.toolChoice !== 'auto') {
+      throw new InvalidRequestError(
+        `${this.id}: Ollama cannot force a tool choice (${JSON.stringify(request.toolChoice)}); leave toolChoice out or "auto".`,
+      );
+    }
+    const format = formatOf(request.responseFormat, this.id);
     return {
       model: request.model,
-      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: request.messages.map((m, i) => this.#message(request, i, m)),
       ...(Object.keys(options).length > 0 ? { options } : {}),
-      ...(request.responseFormat === undefined ? {} : { format: request.responseFormat }),
+      ...(format === undefined ? {} : { format }),
       ...(request.tools === undefined ? {} : { tools: request.tools }),
       ...(this.#keepAlive === undefined ? {} : { keep_alive: this.#keepAlive }),
     };
   }
+}
+
+/** Core tool calls from Ollama's, with their arguments as JSON text and an id when it has none. */
+function toolCallsOf(calls: OllamaToolCall[] | undefined, before: number) {
+  if (!Array.isArray(calls)) return [];
+  return calls.map((call, i) => {
+    const fn = call?.function;
+    if (typeof fn?.name !== 'string') {
+      throw new OllamaProtocolError('a tool call of the /api/chat answer has no function name.');
+    }
+    const args = fn.arguments;
+    return {
+      id:
+        typeof call.id === 'string'
+          ? call.id
+          : `call_${before + i}_${randomBytes(6).toString('hex')}`,
+      name: fn.name,
+      arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}),
+    };
+  });
+}
+
+/** Ollama's `format` for an OpenAI-style response format (other values are sent as they are). */
+function formatOf(format: unknown, id: string): unknown {
+  if (format === undefined) return undefined;
+  const f = format as { type?: unknown; json_schema?: { schema?: unknown } };
+  if (f?.type === 'text') return undefined;
+  if (f?.type === 'json_object') return 'json';
+  if (f?.type === 'json_schema') {
+    if (f.json_schema?.schema === undefined) {
+      throw new InvalidRequestError(
+        `${id}: a json_schema response format needs json_schema.schema.`,
+      );
+    }
+    return f.json_schema.schema;
+  }
+  return format;
 }
 
 function usageOf(part: OllamaChatPart): { usage?: TokenUsage } {

@@ -21,6 +21,7 @@ embedderSuite('ollama (fake server)', () => new OllamaEmbedder({ baseUrl: fake.u
 chatModelSuite('ollama (fake server)', () => new OllamaChatModel({ baseUrl: fake.url }), {
   model: 'llama3.2',
   deterministic: true,
+  tools: true,
   failingFactory: () => new OllamaChatModel({ baseUrl: 'http://127.0.0.1:9', maxRetries: 0 }),
 });
 

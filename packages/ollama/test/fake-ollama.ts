@@ -195,6 +195,33 @@ function chat(body: unknown, res: ServerResponse, failStreamAfter: number | unde
   }
   const options = (b.options ?? {}) as Record<string, unknown>;
   if (typeof options !== 'object') throw new OllamaError(400, 'options must be an object');
+  const tools = b.tools as { function?: { name?: string } }[] | undefined;
+  const lastRole = (messages.at(-1) as { role: string }).role;
+  if (Array.isArray(tools) && tools.length > 0 && lastRole === 'user') {
+    // Ollama sends a tool call whole, its arguments an object, without an id.
+    const message = {
+      role: 'assistant',
+      content: '',
+      tool_calls: [
+        { function: { name: tools[0]?.function?.name ?? 'f', arguments: { city: 'Paris' } } },
+      ],
+    };
+    const done = { done: true, done_reason: 'stop', prompt_eval_count: 12, eval_count: 6 };
+    const createdAt = new Date().toISOString();
+    if (b.stream === false) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ model: b.model, created_at: createdAt, message, ...done }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.write(
+      `${JSON.stringify({ model: b.model, created_at: createdAt, message, done: false })}\n`,
+    );
+    res.end(
+      `${JSON.stringify({ model: b.model, created_at: createdAt, message: { role: 'assistant', content: '' }, ...done })}\n`,
+    );
+    return;
+  }
   const last = [...(messages as Array<{ role: string; content: string }>)]
     .reverse()
     .find((m) => m.role === 'user');

@@ -48,6 +48,50 @@ describe('OllamaChatModel against the fake server', () => {
     });
   });
 
+  it('maps tool calls both ways: arguments as JSON text, tool results with tool_name', async () => {
+    const tools = [
+      { type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } },
+    ];
+    const answer = await make().complete({ ...ask('Weather in Paris?'), tools });
+    expect(answer.finishReason).toBe('tool_calls');
+    expect(answer.toolCalls).toEqual([
+      { id: expect.stringMatching(/^call_0_/), name: 'get_weather', arguments: '{"city":"Paris"}' },
+    ]);
+    const call = answer.toolCalls?.[0] as NonNullable<typeof answer.toolCalls>[number];
+    const followUp = await make().complete({
+      model: 'llama3.2',
+      tools,
+      messages: [
+        { role: 'developer', content: 'Use tools.' },
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: '', toolCalls: [call] },
+        { role: 'tool', content: '{"t":21}', toolCallId: call.id },
+      ],
+      extra: { presence_penalty: 0.5, max_tokens: 30 },
+    });
+    expect(followUp.toolCalls).toBeUndefined();
+    expect(fake.requests.at(-1)?.body).toMatchObject({
+      messages: [
+        { role: 'system', content: 'Use tools.' },
+        { role: 'user' },
+        {
+          role: 'assistant',
+          tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Paris' } } }],
+        },
+        { role: 'tool', content: '{"t":21}', tool_name: 'get_weather' },
+      ],
+      options: { presence_penalty: 0.5, num_predict: 30 },
+    });
+    await expect(make().complete({ ...ask('x'), extra: { logit_bias: { 1: 2 } } })).rejects.toThrow(
+      /no option for request.extra.logit_bias/,
+    );
+    const streamed = await collect(make().stream({ ...ask('Weather in Paris?'), tools }));
+    expect(streamed.flatMap((c) => c.toolCalls ?? [])).toEqual([
+      { index: 0, id: expect.any(String), name: 'get_weather', arguments: '{"city":"Paris"}' },
+    ]);
+    expect(streamed.at(-1)?.finishReason).toBe('tool_calls');
+  });
+
   it('sends maxTokens as num_predict', async () => {
     const response = await make().complete({ ...ask('one two three'), maxTokens: 2 });
     expect(response).toMatchObject({ content: 'Answer to:', finishReason: 'length' });

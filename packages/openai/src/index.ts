@@ -1,9 +1,7 @@
-export { type Mapped, toChatRequest, toChatResponse } from './chat-request-mapping.js';
 export {
   OpenAIChatModel,
   type OpenAIChatModelOptions,
   type OpenAIChatModelStats,
-  usageOf,
 } from './openai-chat-model.js';
 export {
   decodeEmbedding,
@@ -16,4 +14,5 @@ export {
   type OpenAIEmbedderStats,
 } from './openai-embedder.js';
 export { judgeOpenAIError } from './openai-errors.js';
+export * from './wire/index.js';
 export { type CacheInfo, cacheInfo, type WithCacheOptions, withCache } from './with-cache.js';

@@ -13,12 +13,9 @@ import {
   withRetries,
 } from '@cache/core';
 import OpenAI from 'openai';
-import type {
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionMessageParam,
-} from 'openai/resources/chat/completions';
-import type { CompletionUsage } from 'openai/resources/completions';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { judgeOpenAIError, toCacheError } from './openai-errors.js';
+import { fromChatCompletion, fromChatCompletionChunk, toChatCompletionBody } from './wire/index.js';
 
 /** Options of {@link OpenAIChatModel}. */
 export interface OpenAIChatModelOptions extends RetryOptions {
@@ -104,18 +101,14 @@ export class OpenAIChatModel implements ChatModel {
         () => this.#stats.retries++,
         signal,
       );
-      const choice = completion?.choices?.[0];
-      if (!choice) {
+      if (!Array.isArray(completion?.choices) || completion.choices.length === 0) {
         throw new ModelError(`${this.id}: the API answered without choices; check baseURL.`, {
           retryable: false,
         });
       }
-      return {
-        content: choice.message?.content ?? '',
-        model: completion.model ?? request.model,
-        finishReason: choice.finish_reason ?? 'stop',
-        ...usageOf(completion.usage),
-      };
+      const { response } = fromChatCompletion(completion);
+      if (response.model === '') response.model = request.model;
+      return response;
     } catch (error) {
       this.#stats.failures++;
       throw toCacheError(error, 'model', this.id, signal);
@@ -126,36 +119,46 @@ export class OpenAIChatModel implements ChatModel {
   async *stream(request: ChatRequest, options: CallOptions = {}): AsyncIterable<ChatChunk> {
     const params = this.#params(request);
     const { signal } = options;
-    let finishReason = 'stop';
-    let usage: TokenUsage | undefined;
+    let last: ChatChunk = { delta: '' };
     try {
       const stream = await withRetries(
         () => {
           this.#stats.requests++;
           return this.#client.chat.completions.create(
-            { ...params, stream: true, stream_options: { include_usage: true } },
+            { ...params, stream: true, stream_options: { include_usage: true } } as never,
             { maxRetries: 0, ...(signal ? { signal } : {}) },
-          );
+          ) as unknown as Promise<AsyncIterable<unknown>>;
         },
         judgeOpenAIError,
         this.#policy,
         () => this.#stats.retries++,
         signal,
       );
-      for await (const chunk of stream) {
+      // The finish reason and the usage come in two chunks; they are sent on together, last.
+      for await (const wire of stream) {
         // Chunks already buffered would still arrive after an abort; stop at once instead.
         signal?.throwIfAborted();
-        const choice = chunk.choices?.[0];
-        if (choice?.finish_reason) finishReason = choice.finish_reason;
-        if (chunk.usage) usage = usageOf(chunk.usage).usage;
-        const delta = choice?.delta?.content;
-        if (delta) yield { delta };
+        const chunk = fromChatCompletionChunk(wire);
+        if (chunk === undefined) continue;
+        const { finishReason, usage, ...rest } = chunk;
+        if (finishReason !== undefined) last.finishReason = finishReason;
+        if (usage !== undefined) last.usage = usage;
+        if (
+          rest.delta !== '' ||
+          rest.toolCalls ||
+          rest.refusal !== undefined ||
+          rest.extra ||
+          rest.model
+        ) {
+          yield rest;
+        }
       }
     } catch (error) {
       this.#stats.failures++;
       throw toCacheError(error, 'model', this.id, signal);
     }
-    yield { delta: '', finishReason, ...(usage ? { usage } : {}) };
+    last = { ...last, finishReason: last.finishReason ?? 'stop' };
+    yield last;
   }
 
   #params(request: ChatRequest): Omit<ChatCompletionCreateParamsNonStreaming, 'stream'> {
@@ -165,43 +168,6 @@ export class OpenAIChatModel implements ChatModel {
     if (!Array.isArray(request.messages) || request.messages.length === 0) {
       throw new InvalidRequestError(`${this.id}: request.messages must be a non-empty array.`);
     }
-    const messages = request.messages.map((m) => {
-      if (m.role === 'tool') {
-        throw new InvalidRequestError(
-          `${this.id}: tool messages need a tool_call_id, which ChatRequest cannot carry; call the SDK directly for tool use.`,
-        );
-      }
-      return {
-        role: m.role,
-        content: m.content,
-        ...(m.name ? { name: m.name } : {}),
-      } as ChatCompletionMessageParam;
-    });
-    return {
-      model: request.model,
-      messages,
-      ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-      ...(request.topP === undefined ? {} : { top_p: request.topP }),
-      ...(request.maxTokens === undefined ? {} : { [this.#maxTokensField]: request.maxTokens }),
-      ...(request.stop === undefined ? {} : { stop: request.stop }),
-      ...(request.seed === undefined ? {} : { seed: request.seed }),
-      ...(request.tools === undefined ? {} : { tools: request.tools as never }),
-      ...(request.toolChoice === undefined ? {} : { tool_choice: request.toolChoice as never }),
-      ...(request.responseFormat === undefined
-        ? {}
-        : { response_format: request.responseFormat as never }),
-    };
+    return toChatCompletionBody(request, this.#maxTokensField) as never;
   }
-}
-
-/** `{ usage }` in core's form, or `{}` when the API reported none. */
-export function usageOf(usage: CompletionUsage | null | undefined): { usage?: TokenUsage } {
-  if (!usage) return {};
-  return {
-    usage: {
-      promptTokens: usage.prompt_tokens,
-      completionTokens: usage.completion_tokens,
-      totalTokens: usage.total_tokens,
-    },
-  };
 }

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import {
   type ChatResponse,
+  ChunkAssembler,
+  chunksOf,
   type LookupSource,
   type RequestOptions,
   type SemanticCacheApi,
@@ -14,7 +15,13 @@ import type {
   ChatCompletionChunk,
   ChatCompletionCreateParams,
 } from 'openai/resources/chat/completions';
-import { toChatRequest, toChatResponse } from './chat-request-mapping.js';
+import {
+  ChunkWriter,
+  fromChatCompletion,
+  fromChatCompletionBody,
+  fromChatCompletionChunk,
+  toChatCompletion,
+} from './wire/index.js';
 
 /** Options of {@link withCache}. */
 export interface WithCacheOptions {
@@ -63,8 +70,10 @@ type Create = OpenAI['chat']['completions']['create'];
  * change `new OpenAI()` to `withCache(new OpenAI(), cache)` and nothing else. A hit returns an
  * object of the SDK's `ChatCompletion` shape (for `stream: true`, an SDK `Stream` of
  * `ChatCompletionChunk`s) with zero usage; a miss calls the real client, returns its answer
- * unchanged and stores it (streams once they have been read to the end). Requests the cache
- * cannot key or replay (tools, n > 1, logprobs, audio, other answer-changing parameters) go to
+ * unchanged and stores it (streams once they have been read to the end); tool calls, refusals,
+ * usage details and `system_fingerprint` are replayed as they came. Requests are mapped by the
+ * package's wire format (`fromChatCompletionBody`, the same as the caching service's): those
+ * the cache cannot key or replay (n > 1, logprobs, audio, content parts, unknown fields) go to
  * the API untouched; `cacheInfo(result)` tells which path a result took.
  *
  * Cache-aside (`lookup` then `store`). Concurrent identical non-streamed misses share one API
@@ -90,7 +99,7 @@ export function withCache<C extends OpenAI>(
       original.create(params as never, requestOptions) as unknown as Promise<
         ChatCompletion | Stream<ChatCompletionChunk>
       >;
-    const mapped = toChatRequest(params);
+    const mapped = fromChatCompletionBody(params);
     if ('bypass' in mapped) {
       const result = await call();
       infos.set(result, { source: 'bypass', reason: mapped.bypass });
@@ -134,7 +143,7 @@ export function withCache<C extends OpenAI>(
             ...requestOptions,
             signal: flightSignal,
           })) as unknown as ChatCompletion;
-          await store(toChatResponse(completion));
+          await store(storable(completion));
           return completion;
         },
         signal,
@@ -149,7 +158,7 @@ export function withCache<C extends OpenAI>(
       infos.set(wrapped, info);
       return wrapped;
     }
-    await store(toChatResponse(result));
+    await store(storable(result));
     infos.set(result, info);
     return result;
   };
@@ -170,55 +179,23 @@ function proxy<T extends object>(target: T, overrides: Record<string, unknown>):
   });
 }
 
-const ZERO_USAGE = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-
-function finishReasonOf(response: ChatResponse): ChatCompletion.Choice['finish_reason'] {
-  return response.finishReason as ChatCompletion.Choice['finish_reason'];
+/** The answer to store for a completion, or undefined when it cannot be replayed faithfully. */
+function storable(completion: ChatCompletion): ChatResponse | undefined {
+  const read = fromChatCompletion(completion);
+  return read.unstorable === undefined ? read.response : undefined;
 }
 
 function cachedCompletion(response: ChatResponse): ChatCompletion {
-  return {
-    id: `chatcmpl-cache-${randomUUID()}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model: response.model,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: response.content, refusal: null, annotations: [] },
-        finish_reason: finishReasonOf(response),
-        logprobs: null,
-      },
-    ],
-    usage: { ...ZERO_USAGE },
-  };
+  return toChatCompletion(response, { zeroUsage: true }) as unknown as ChatCompletion;
 }
 
 function cachedStream(response: ChatResponse, includeUsage: boolean): Stream<ChatCompletionChunk> {
-  const id = `chatcmpl-cache-${randomUUID()}`;
-  const created = Math.floor(Date.now() / 1000);
-  const base = { id, object: 'chat.completion.chunk' as const, created, model: response.model };
-  const usage = includeUsage ? { usage: null } : {};
+  const writer = new ChunkWriter(response.model, includeUsage, { zeroUsage: true });
   async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
-    yield {
-      ...base,
-      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
-      ...usage,
-    };
-    // Pieces of a few words, like a model's stream, so consumers render the same way.
-    for (const piece of response.content.match(/(?:\S+\s*){1,4}|\s+/g) ?? []) {
-      yield {
-        ...base,
-        choices: [{ index: 0, delta: { content: piece }, finish_reason: null }],
-        ...usage,
-      };
+    for (const chunk of chunksOf(response)) {
+      yield* writer.write(chunk) as unknown as ChatCompletionChunk[];
     }
-    yield {
-      ...base,
-      choices: [{ index: 0, delta: {}, finish_reason: finishReasonOf(response) }],
-      ...usage,
-    };
-    if (includeUsage) yield { ...base, choices: [], usage: { ...ZERO_USAGE } };
+    yield* writer.end() as unknown as ChatCompletionChunk[];
   }
   return new Stream(chunks, new AbortController());
 }
@@ -229,38 +206,28 @@ function storingStream(
   store: (response: ChatResponse | undefined) => Promise<void>,
 ): Stream<ChatCompletionChunk> {
   async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
-    let content = '';
-    let finish: string | null = null;
+    const answer = new ChunkAssembler();
     let model = '';
-    let usage: ChatCompletionChunk['usage'];
-    let cacheable = true;
+    let unstorable = false;
     for await (const chunk of source) {
       model = chunk.model;
-      if (chunk.usage) usage = chunk.usage;
-      for (const choice of chunk.choices) {
-        if (choice.index !== 0 || choice.delta?.tool_calls?.length || choice.delta?.refusal) {
-          cacheable = false;
+      if (chunk.choices.some((c) => c.index !== 0 || c.logprobs != null)) unstorable = true;
+      const piece = fromChatCompletionChunk(chunk);
+      if (piece !== undefined && !unstorable) {
+        try {
+          answer.add(piece);
+        } catch {
+          unstorable = true;
         }
-        if (choice.delta?.content) content += choice.delta.content;
-        if (choice.finish_reason) finish = choice.finish_reason;
       }
       yield chunk;
     }
-    if (!cacheable || content === '' || (finish !== 'stop' && finish !== 'length')) return;
-    await store({
-      content,
-      model,
-      finishReason: finish,
-      ...(usage
-        ? {
-            usage: {
-              promptTokens: usage.prompt_tokens,
-              completionTokens: usage.completion_tokens,
-              totalTokens: usage.total_tokens,
-            },
-          }
-        : {}),
-    });
+    if (unstorable) return;
+    const response = answer.response(model);
+    const finish = response.finishReason;
+    const empty = response.content === '' && !response.toolCalls && response.refusal === undefined;
+    if (empty || (finish !== 'stop' && finish !== 'length' && finish !== 'tool_calls')) return;
+    await store(response);
   }
   return new Stream(chunks, source.controller);
 }

@@ -27,6 +27,7 @@ chatModelSuite(
   {
     model: 'gpt-4o-mini',
     deterministic: true,
+    tools: true,
     failingFactory: () =>
       new OpenAIChatModel({
         apiKey: FAKE_API_KEY,
@@ -55,6 +56,7 @@ describe.skipIf(!realKey)('real OpenAI API (OPENAI_API_KEY)', () => {
     {
       ...real,
       model: realChatModel,
+      tools: { toolChoice: { type: 'function', function: { name: 'get_weather' } } },
       failingFactory: () =>
         new OpenAIChatModel({ apiKey: 'sk-invalid-key-for-tests', maxRetries: 0 }),
     },

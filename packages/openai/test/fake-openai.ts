@@ -298,7 +298,14 @@ function chat(body: unknown, res: ServerResponse): void {
         `messages[${i}].role`,
       );
     }
-    if (typeof (m as { content?: unknown }).content !== 'string') {
+    const toolCallsOnly =
+      role === 'assistant' &&
+      (m as { content?: unknown }).content === null &&
+      Array.isArray((m as { tool_calls?: unknown }).tool_calls);
+    if (role === 'tool' && typeof (m as { tool_call_id?: unknown }).tool_call_id !== 'string') {
+      throw new ApiError(400, `Missing 'messages[${i}].tool_call_id'.`);
+    }
+    if (!toolCallsOnly && typeof (m as { content?: unknown }).content !== 'string') {
       throw new ApiError(
         400,
         `Invalid type for 'messages[${i}].content': expected a string.`,
@@ -306,6 +313,11 @@ function chat(body: unknown, res: ServerResponse): void {
         `messages[${i}].content`,
       );
     }
+  }
+  const tools = b.tools as { function?: { name?: string } }[] | undefined;
+  if (Array.isArray(tools) && tools.length > 0 && messages.at(-1)?.role === 'user') {
+    toolCallAnswer(b, res, tools[0]?.function?.name ?? 'f');
+    return;
   }
   if (b.max_tokens !== undefined && b.max_completion_tokens !== undefined) {
     throw new ApiError(400, 'max_tokens and max_completion_tokens cannot both be set.');
@@ -322,7 +334,7 @@ function chat(body: unknown, res: ServerResponse): void {
   }
   const content = answerWords.join(' ');
   const promptTokens = messages.reduce(
-    (s, m) => s + words((m as { content: string }).content).length,
+    (s, m) => s + words((m as { content: string | null }).content ?? '').length,
     0,
   );
   const usage = {
@@ -397,5 +409,77 @@ function chat(body: unknown, res: ServerResponse): void {
     ...(includeUsage ? { usage: null } : {}),
   });
   if (includeUsage) send({ ...base, choices: [], usage });
+  res.end('data: [DONE]\n\n');
+}
+
+/** Answers a request with tools by calling the first one (plain, or streamed in argument pieces). */
+function toolCallAnswer(b: Record<string, unknown>, res: ServerResponse, name: string): void {
+  const id = `chatcmpl-fake${Math.random().toString(36).slice(2, 10)}`;
+  const call = {
+    id: 'call_fake_1',
+    type: 'function',
+    function: { name, arguments: '{"city":"Paris"}' },
+  };
+  const base = {
+    id,
+    created: Math.floor(Date.now() / 1000),
+    model: `${b.model}-2024-07-18`,
+    system_fingerprint: 'fp_fake',
+  };
+  const usage = { prompt_tokens: 20, completion_tokens: 7, total_tokens: 27 };
+  if (b.stream !== true) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        ...base,
+        object: 'chat.completion',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: null,
+              refusal: null,
+              annotations: [],
+              tool_calls: [call],
+            },
+            logprobs: null,
+            finish_reason: 'tool_calls',
+          },
+        ],
+        usage,
+      }),
+    );
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const send = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    res.write(
+      `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...extra })}\n\n`,
+    );
+  send([
+    {
+      index: 0,
+      delta: {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { index: 0, id: call.id, type: 'function', function: { name, arguments: '' } },
+        ],
+      },
+      finish_reason: null,
+    },
+  ]);
+  for (const piece of ['{"city"', ':"Paris"}']) {
+    send([
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] },
+        finish_reason: null,
+      },
+    ]);
+  }
+  send([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]);
+  send([], { usage });
   res.end('data: [DONE]\n\n');
 }

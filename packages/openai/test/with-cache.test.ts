@@ -70,11 +70,8 @@ describe('withCache(client, cache)', () => {
       usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
     });
     expect(second.id).toMatch(/^chatcmpl-/);
-    expect(Object.keys(second).sort()).toEqual(
-      Object.keys(first)
-        .filter((k) => k !== 'system_fingerprint')
-        .sort(),
-    );
+    expect(Object.keys(second).sort()).toEqual(Object.keys(first).sort());
+    expect(second.system_fingerprint).toBe(first.system_fingerprint);
   });
 
   it('lets concurrent identical misses share one API call, each with its own copy', async () => {
@@ -118,7 +115,8 @@ describe('withCache(client, cache)', () => {
     expect(
       replay.every((c) => c.object === 'chat.completion.chunk' && c.id === replay[0]?.id),
     ).toBe(true);
-    expect(replay[0]?.choices[0]?.delta).toEqual({ role: 'assistant', content: '' });
+    expect(replay[0]?.choices[0]?.delta).toEqual({ role: 'assistant', content: '', refusal: null });
+    expect(replay.every((c) => c.usage === null || c === replay.at(-1))).toBe(true);
     expect(replay.at(-2)?.choices[0]?.finish_reason).toBe('stop');
     expect(replay.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: 0 } });
     expect(cacheInfo(second)?.source).toBe('exact');
@@ -150,25 +148,55 @@ describe('withCache(client, cache)', () => {
     expect(fake.count(CHAT) - before).toBe(2);
   });
 
+  it('caches a tool-call answer and replays it exactly, plain and streamed', async () => {
+    const params = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user' as const, content: 'Weather in Paris, with the tool?' }],
+      tools: [
+        {
+          type: 'function' as const,
+          function: { name: 'get_weather', parameters: { type: 'object', properties: {} } },
+        },
+      ],
+    };
+    const before = fake.count(CHAT);
+    const first = await client.chat.completions.create(params);
+    const second = await client.chat.completions.create(params);
+    expect(fake.count(CHAT) - before).toBe(1);
+    expect(cacheInfo(second)).toMatchObject({ source: 'exact' });
+    expect(second.choices).toEqual(first.choices);
+    expect(second.choices[0]?.message.tool_calls?.[0]).toMatchObject({
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+    });
+    const streamed = await collect(
+      await client.chat.completions.create({ ...params, stream: true }),
+    );
+    expect(fake.count(CHAT) - before).toBe(1);
+    const pieces = streamed.flatMap((c) => c.choices[0]?.delta?.tool_calls ?? []);
+    expect(pieces[0]).toMatchObject({
+      index: 0,
+      id: 'call_fake_1',
+      function: { name: 'get_weather' },
+    });
+    expect(pieces.map((p) => p.function?.arguments ?? '').join('')).toBe('{"city":"Paris"}');
+    expect(streamed.at(-1)?.choices[0]?.finish_reason).toBe('tool_calls');
+  });
+
   it('passes requests it cannot cache straight to the API', async () => {
-    const tools = [
-      {
-        type: 'function' as const,
-        function: { name: 'now', parameters: { type: 'object', properties: {} } },
-      },
-    ];
     const params = {
       model: 'gpt-4o-mini',
       messages: [{ role: 'user' as const, content: 'Time?' }],
-      tools,
+      logprobs: true,
     };
     const before = fake.count(CHAT);
     const a = await client.chat.completions.create(params);
     await client.chat.completions.create(params);
     expect(fake.count(CHAT) - before).toBe(2);
+    expect(fake.requests.at(-1)?.body).toEqual(params);
     expect(cacheInfo(a)).toMatchObject({
       source: 'bypass',
-      reason: expect.stringContaining('tools'),
+      reason: expect.stringContaining('logprobs'),
     });
     const hot = {
       model: 'gpt-4o-mini',

@@ -15,6 +15,7 @@ import { RedisExactStore } from '@cache/redis';
 import { openPgliteStore, openPostgresStore } from '../pg-stores.js';
 import { probeHttp, probeTcp } from '../probe.js';
 import { openQdrantStore } from '../qdrant-store.js';
+import { named } from '../server-checks.js';
 import type { CompareConfig, OpenedConfig } from './config-spec.js';
 
 /** Server addresses `compare` may use; each configuration runs only when its server answers. */
@@ -124,7 +125,9 @@ export function compareConfigs(embedder: Embedder, urls: ServerUrls): CompareCon
       name: 'Redis + LSH',
       description: `Redis exact store (REDIS_URL), verified LSH, ${guardNote}`,
       unavailable: async () =>
-        urls.redisUrl ? probeTcp(urls.redisUrl, 6379) : 'REDIS_URL is not set',
+        urls.redisUrl
+          ? named('Redis', 'REDIS_URL', urls.redisUrl, probeTcp(urls.redisUrl, 6379))
+          : 'REDIS_URL is not set',
       open: async (model) => {
         const exactStore = new RedisExactStore({
           url: urls.redisUrl,
@@ -137,7 +140,9 @@ export function compareConfigs(embedder: Embedder, urls: ServerUrls): CompareCon
       name: 'PostgreSQL pgvector',
       description: `memory exact store, pgvector hnsw on PostgreSQL (DATABASE_URL), ${guardNote}`,
       unavailable: async () =>
-        urls.databaseUrl ? probeTcp(urls.databaseUrl, 5432) : 'DATABASE_URL is not set',
+        urls.databaseUrl
+          ? named('PostgreSQL', 'DATABASE_URL', urls.databaseUrl, probeTcp(urls.databaseUrl, 5432))
+          : 'DATABASE_URL is not set',
       open: async (model) => {
         const store = await openPostgresStore(
           urls.databaseUrl as string,
@@ -157,7 +162,12 @@ export function compareConfigs(embedder: Embedder, urls: ServerUrls): CompareCon
       description: `memory exact store, Qdrant (QDRANT_URL), ${guardNote}`,
       unavailable: async () =>
         urls.qdrantUrl
-          ? probeHttp(new URL('/readyz', urls.qdrantUrl).href)
+          ? named(
+              'Qdrant',
+              'QDRANT_URL',
+              urls.qdrantUrl,
+              probeHttp(new URL('/readyz', urls.qdrantUrl).href),
+            )
           : 'QDRANT_URL is not set',
       open: async (model) => {
         const store = openQdrantStore(

@@ -1,14 +1,18 @@
 import type { SemanticCacheApi } from '@cache/core';
+import cors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { CACHE_HEADERS } from './cache-headers.js';
 import type { ServiceContext } from './context.js';
 import { type Prices, ServiceMetrics } from './metrics.js';
 import { errorBody } from './openai-format.js';
 import { cacheRoutes } from './routes-cache.js';
 import { chatRoutes } from './routes-chat.js';
+import { responsesRoutes } from './routes-responses.js';
+import { type ServiceRoutesOptions, serviceRoutes } from './routes-service.js';
 import { ServedKeys } from './served-keys.js';
 
 /** Options of {@link buildService}. */
-export interface ServiceOptions {
+export interface ServiceOptions extends ServiceRoutesOptions {
   /** The cache in front of the model (it owns stores, embedder and model). */
   cache: SemanticCacheApi;
   /** The chosen backends, shown on the dashboard and in stats. */
@@ -23,6 +27,8 @@ export interface ServiceOptions {
   logger?: boolean;
   /** Also export Node process metrics. Default true. */
   processMetrics?: boolean;
+  /** Answer CORS preflights: `true` for any origin, or the allowed origins. Default off. */
+  cors?: boolean | string[];
 }
 
 /**
@@ -71,7 +77,12 @@ export function buildService(options: ServiceOptions): FastifyInstance {
     ctx.metrics.httpError(404);
     return reply.code(404).send(errorBody(`no route ${req.method} ${req.url}`, 'not_found'));
   });
-  chatRoutes(app, ctx);
+  if (options.cors) {
+    void app.register(cors, { origin: options.cors, exposedHeaders: CACHE_HEADERS });
+  }
+  chatRoutes(app, ctx, options.upstream);
+  responsesRoutes(app, ctx, options.upstream);
+  serviceRoutes(app, ctx, options);
   cacheRoutes(app, ctx);
   return app;
 }

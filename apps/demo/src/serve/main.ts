@@ -1,7 +1,9 @@
 import { PRICES } from '../compare/score.js';
 import { loadConfig } from '../config.js';
+import { unreachableServers } from '../server-checks.js';
 import { createCache, createParts } from '../stores.js';
 import { buildService } from './app.js';
+import { serviceOptionsFor } from './service-config.js';
 
 /** Options of `demo serve`. */
 export interface ServeOptions {
@@ -14,7 +16,14 @@ export interface ServeOptions {
 /** `demo serve`: builds the cache from the environment and serves it until SIGINT/SIGTERM. */
 export async function runServe(options: ServeOptions): Promise<void> {
   const config = loadConfig();
-  const parts = await createParts(config, { prefix: 'demo_serve' });
+  // Fail-open: a configured server that does not answer is reported, and the service starts.
+  const warnings = (await unreachableServers(config)).map(
+    (line) => `${line}; serving from the model without it (fail-open) until it answers`,
+  );
+  const parts = await createParts(config, {
+    prefix: 'demo_serve',
+    onVectorStoreDown: (why) => warnings.push(`vector store not opened: ${why}`),
+  });
   const cache = createCache(parts, config);
   const app = buildService({
     cache,
@@ -22,7 +31,9 @@ export async function runServe(options: ServeOptions): Promise<void> {
     modelTimeoutMs: config.CACHE_MODEL_TIMEOUT_MS,
     prices: PRICES,
     logger: true,
+    ...serviceOptionsFor(config),
   });
+  for (const warning of warnings) app.log.warn(warning);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -36,6 +47,6 @@ export async function runServe(options: ServeOptions): Promise<void> {
   const address = await app.listen({ port: options.port, host: options.host });
   console.log(`Caching service on ${address} — ${parts.description}`);
   console.log(
-    `  POST ${address}/v1/chat/completions · GET ${address}/metrics · dashboard ${address}/`,
+    `  POST ${address}/v1/chat/completions · POST ${address}/v1/responses · GET ${address}/v1/models · GET ${address}/metrics · /healthz · /readyz · dashboard ${address}/`,
   );
 }

@@ -1,8 +1,8 @@
 import type { CacheResult, TokenUsage } from '@cache/core';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-/** What the `x-cache` header says: `model` answers are reported as `miss`. */
-export type HeaderSource = 'exact' | 'semantic' | 'miss' | 'bypass';
+/** What the `x-cache` header says (see `Served` in cache-headers.ts). */
+export type HeaderSource = 'exact' | 'semantic' | 'miss' | 'shared' | 'refresh' | 'bypass';
 
 /** Token prices used to estimate the cost saved by hits, per token. */
 export interface Prices {
@@ -46,7 +46,7 @@ export class ServiceMetrics {
     });
     this.#misses = new Counter({
       name: 'llm_cache_misses_total',
-      help: 'Cacheable requests answered by the model',
+      help: 'Cacheable requests the cache did not hold (x-cache miss or shared), as /cache/stats counts them',
       registers,
     });
     this.#errors = new Counter({
@@ -83,17 +83,23 @@ export class ServiceMetrics {
       help: 'Served answers reported wrong through POST /cache/feedback',
       registers,
     });
-    for (const source of ['exact', 'semantic', 'miss', 'bypass']) this.#requests.inc({ source }, 0);
+    for (const source of ['exact', 'semantic', 'miss', 'shared', 'refresh', 'bypass']) {
+      this.#requests.inc({ source }, 0);
+    }
     for (const source of ['exact', 'semantic']) this.#hits.inc({ source }, 0);
   }
 
-  /** Records one answered request. */
-  observe(result: CacheResult, seconds: number, stream: boolean): void {
-    const source = headerSource(result.source);
+  /** Records one answered request, under `source` (its `x-cache` value). */
+  observe(
+    result: CacheResult,
+    seconds: number,
+    stream: boolean,
+    source: HeaderSource = headerSource(result.source),
+  ): void {
     this.#requests.inc({ source });
     this.#latency.observe({ source, stream: String(stream) }, seconds);
     for (const component of result.failures) this.#errors.inc({ component });
-    if (source === 'miss') this.#misses.inc();
+    if (source === 'miss' || source === 'shared') this.#misses.inc();
     if (source === 'exact' || source === 'semantic') {
       this.#hits.inc({ source });
       this.#saved(result.response.usage);

@@ -1,74 +1,48 @@
-import {
-  type CacheResult,
-  type CacheStream,
-  type ChatRequest,
-  type RequestOptions,
-  scopeOfKey,
-} from '@cache/core';
+import { type CacheStream, type ChatRequest, type RequestOptions, scopeOfKey } from '@cache/core';
+import { ChunkWriter, completionId, fromChatCompletionBody, toChatCompletion } from '@cache/openai';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { cacheHeaders, isFree, rememberServed, servedAs } from './cache-headers.js';
 import type { ServiceContext } from './context.js';
 import { mapError, messageOf } from './errors.js';
-import { headerSource } from './metrics.js';
-import {
-  chunkObject,
-  completionId,
-  completionObject,
-  errorBody,
-  usageChunk,
-} from './openai-format.js';
-import {
-  type ChatCompletionBody,
-  chatCompletionBody,
-  describeIssues,
-  toChatRequest,
-} from './openai-schema.js';
+import { errorBody } from './openai-format.js';
+import { passThrough } from './pass-through.js';
+import { keepRawBody } from './raw-body.js';
 import { optionsFromHeaders } from './request-options.js';
+import { answerSignal, sendAnswerError } from './request-signal.js';
+import type { Upstream } from './upstream.js';
 
-/** Registers `POST /v1/chat/completions` (OpenAI-compatible, plain and streamed). */
-export function chatRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  app.post('/v1/chat/completions', async (req, reply) => {
-    const parsed = chatCompletionBody.safeParse(req.body);
-    if (!parsed.success) {
-      ctx.metrics.httpError(400);
-      return reply
-        .code(400)
-        .send(
-          errorBody(`invalid request: ${describeIssues(parsed.error)}`, 'invalid_request_error'),
-        );
-    }
+/**
+ * Registers `POST /v1/chat/completions` (OpenAI-compatible, plain and streamed). The body is
+ * mapped by `@cache/openai`'s wire format: a cacheable request goes through the cache, any
+ * other is passed to `upstream` byte for byte (`x-cache: bypass` with `x-cache-reason`).
+ */
+export function chatRoutes(app: FastifyInstance, ctx: ServiceContext, upstream?: Upstream): void {
+  app.post('/v1/chat/completions', { preParsing: keepRawBody }, async (req, reply) => {
     const { options, problems } = optionsFromHeaders(req.headers);
     if (problems.length > 0) {
       ctx.metrics.httpError(400);
       return reply.code(400).send(errorBody(problems.join('; '), 'invalid_request_error'));
     }
-    const timeout = AbortSignal.timeout(ctx.modelTimeoutMs);
-    const client = new AbortController();
-    // The response's close (not the request's, which fires once the body is read) means the
-    // client went away before the answer was finished.
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) client.abort(new Error('client closed the connection'));
-    });
-    options.signal = AbortSignal.any([timeout, client.signal]);
-    const request = toChatRequest(parsed.data);
+    const { signal, timeout } = answerSignal(ctx, reply);
+    const mapped = fromChatCompletionBody(req.body);
+    if ('bypass' in mapped) {
+      return passThrough(ctx, req, reply, upstream, '/chat/completions', mapped.bypass, signal);
+    }
+    if (options.bypass === true && upstream !== undefined) {
+      const why = 'bypass requested (x-cache-bypass, or cache-control: no-cache, no-store)';
+      return passThrough(ctx, req, reply, upstream, '/chat/completions', why, signal);
+    }
+    options.signal = signal;
+    const body = req.body as { stream?: boolean; stream_options?: { include_usage?: boolean } };
     try {
-      if (parsed.data.stream === true) {
-        await streamAnswer(ctx, req, reply, request, options, parsed.data);
+      if (body.stream === true) {
+        const includeUsage = body.stream_options?.include_usage === true;
+        await streamAnswer(ctx, req, reply, mapped.request, options, includeUsage);
         return reply;
       }
-      return await plainAnswer(ctx, reply, request, options);
+      return await plainAnswer(ctx, reply, mapped.request, options);
     } catch (error) {
-      if (reply.sent || reply.raw.headersSent) {
-        req.log.warn({ err: messageOf(error) }, 'error after the response started');
-        return reply;
-      }
-      const mapping = mapError(error, timeout.aborted);
-      if (mapping.component) ctx.metrics.error(mapping.component);
-      ctx.metrics.httpError(mapping.status);
-      const message = timeout.aborted
-        ? `the model did not answer within ${ctx.modelTimeoutMs} ms (CACHE_MODEL_TIMEOUT_MS)`
-        : messageOf(error);
-      if (mapping.status >= 500) req.log.error({ err: message }, 'chat completion failed');
-      return reply.code(mapping.status).send(errorBody(message, mapping.type));
+      return sendAnswerError(ctx, req, reply, error, timeout);
     }
   });
 }
@@ -81,11 +55,12 @@ async function plainAnswer(
 ) {
   const started = performance.now();
   const result = await ctx.cache.complete(request, options);
-  ctx.metrics.observe(result, (performance.now() - started) / 1000, false);
+  const served = servedAs(result.source, result.shared, options);
+  ctx.metrics.observe(result, (performance.now() - started) / 1000, false, served);
   const id = completionId();
   rememberServed(ctx, id, result);
-  reply.headers(cacheHeaders(result.source, result.similarity, result));
-  return reply.send(completionObject(id, result.response.model, result.response));
+  reply.headers(cacheHeaders(served, result, result.response.usage));
+  return reply.send(toChatCompletion(result.response, { id, zeroUsage: isFree(served) }));
 }
 
 async function streamAnswer(
@@ -94,70 +69,48 @@ async function streamAnswer(
   reply: FastifyReply,
   request: ChatRequest,
   options: RequestOptions,
-  body: ChatCompletionBody,
+  includeUsage: boolean,
 ): Promise<void> {
   const started = performance.now();
   const stream: CacheStream = await ctx.cache.stream(request, options);
-  const id = completionId();
+  const served = servedAs(stream.source, stream.shared === true, options);
+  // A hit or a shared answer is already whole: its usage goes in the headers.
+  const known = isFree(served) ? await stream.result : undefined;
+  const writer = new ChunkWriter(request.model, includeUsage, { zeroUsage: isFree(served) });
   reply.hijack();
   reply.raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
-    // On a semantic stream the served entry's key is only known from the final result.
-    ...cacheHeaders(stream.source, stream.similarity, {
-      key: stream.source === 'semantic' ? undefined : stream.key,
-      scope: stream.key ? scopeOfKey(stream.key) : undefined,
-    }),
+    ...cacheHeaders(
+      served,
+      {
+        key: stream.key,
+        matchedKey: stream.matchedKey,
+        similarity: stream.similarity,
+        semanticSkip: known?.semanticSkip,
+        reason: known?.reason,
+        scope: stream.key ? scopeOfKey(stream.key) : undefined,
+      },
+      known?.response.usage,
+    ),
   });
   // After a client disconnect the socket is gone: writing would only raise stream errors.
   const open = () => !reply.raw.destroyed && !reply.raw.writableEnded;
-  const send = (data: unknown) => {
-    if (open()) reply.raw.write(`data: ${JSON.stringify(data)}\n\n`);
+  const send = (chunks: unknown[]) => {
+    for (const data of chunks) if (open()) reply.raw.write(`data: ${JSON.stringify(data)}\n\n`);
   };
-  let model = request.model;
   try {
-    send(chunkObject(id, model, { role: 'assistant', content: '' }, null));
-    let finishReason = 'stop';
-    for await (const chunk of stream.chunks) {
-      if (chunk.delta !== '') send(chunkObject(id, model, { content: chunk.delta }, null));
-      if (chunk.finishReason) finishReason = chunk.finishReason;
-    }
+    for await (const chunk of stream.chunks) send(writer.write(chunk));
     const result = await stream.result;
-    model = result.response.model;
-    send(chunkObject(id, model, {}, finishReason));
-    if (body.stream_options?.include_usage) send(usageChunk(id, model, result.response.usage));
-    ctx.metrics.observe(result, (performance.now() - started) / 1000, true);
-    rememberServed(ctx, id, result);
+    send(writer.end());
+    ctx.metrics.observe(result, (performance.now() - started) / 1000, true, served);
+    rememberServed(ctx, writer.id, result);
   } catch (error) {
     const mapping = mapError(error, false);
     if (mapping.component) ctx.metrics.error(mapping.component);
     req.log.error({ err: messageOf(error) }, 'stream failed after it started');
-    send(errorBody(messageOf(error), mapping.type));
+    send([errorBody(messageOf(error), mapping.type)]);
   }
   if (open()) reply.raw.end('data: [DONE]\n\n');
-}
-
-function cacheHeaders(
-  source: CacheResult['source'],
-  similarity: number | undefined,
-  keys: { key?: string; matchedKey?: string; scope?: string },
-): Record<string, string> {
-  const headers: Record<string, string> = { 'x-cache': headerSource(source) };
-  if (keys.scope) headers['x-cache-scope'] = keys.scope;
-  if (source === 'semantic' && similarity !== undefined) {
-    headers['x-cache-similarity'] = similarity.toFixed(4);
-  }
-  const served = keys.matchedKey ?? keys.key;
-  if ((source === 'exact' || source === 'semantic' || source === 'model') && served) {
-    headers['x-cache-key'] = served;
-  }
-  return headers;
-}
-
-function rememberServed(ctx: ServiceContext, id: string, result: CacheResult): void {
-  const served = result.matchedKey ?? result.key;
-  if (served && (result.source === 'exact' || result.source === 'semantic')) {
-    ctx.served.remember(id, served);
-  }
 }

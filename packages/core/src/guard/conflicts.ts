@@ -1,7 +1,7 @@
 import { ANTONYM_PAIRS, DIRECTION_MARKERS } from './lexicon.js';
 import { MAX_MATCHED_WORDS, matchedIn } from './matching.js';
-import { antonymous } from './wordnet.js';
 import type { AnalyzedToken, PromptAnalysis } from './prompt-analysis.js';
+import { antonymous } from './wordnet.js';
 
 /** The kinds of disagreement that make two prompts different questions. */
 export type ConflictKind =

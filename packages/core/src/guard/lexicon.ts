@@ -407,4 +407,10 @@ export const KEY_FILLER_WORDS: ReadonlySet<string> = new Set([
  * `what`, `how` and `which` are left out: paraphrases trade them freely ("How do I..." /
  * "What is the way to...").
  */
-export const ANSWER_KIND_WORDS: ReadonlySet<string> = new Set(['why', 'who', 'whom', 'when', 'where']);
+export const ANSWER_KIND_WORDS: ReadonlySet<string> = new Set([
+  'why',
+  'who',
+  'whom',
+  'when',
+  'where',
+]);

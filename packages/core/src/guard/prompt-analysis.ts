@@ -1,8 +1,8 @@
 import model from 'wink-eng-lite-web-model';
 import winkNLP from 'wink-nlp';
 import {
-  CALENDAR_WORDS,
   ANSWER_KIND_WORDS,
+  CALENDAR_WORDS,
   FILLER_WORDS,
   KEY_FILLER_WORDS,
   NEGATION_WORDS,

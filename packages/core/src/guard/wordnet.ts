@@ -55,7 +55,10 @@ function lookUp(file: IndexFile, pos: number, lemma: string): number[] {
     if (found === lemma) {
       const end = file.text.indexOf('\n', at);
       // `lemma pos synset_cnt p_cnt [ptr...] sense_cnt tagsense_cnt offset...`
-      const f = file.text.slice(at, end === -1 ? undefined : end).trim().split(' ');
+      const f = file.text
+        .slice(at, end === -1 ? undefined : end)
+        .trim()
+        .split(' ');
       const count = Number(f[2]);
       const first = 4 + Number(f[3]) + 2;
       const ids: number[] = [];
