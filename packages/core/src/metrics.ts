@@ -1,5 +1,6 @@
 import type { CostOptions } from './cache-options.js';
 import type { CacheSource } from './cache-result.js';
+import type { CircuitBreakers } from './circuit-breaker.js';
 import type { LatencySummary, MetricsSnapshot } from './metrics-snapshot.js';
 import type { TokenUsage } from './types.js';
 
@@ -57,7 +58,11 @@ export class CacheMetrics {
   private stores = 0;
   private vectorsRepaired = 0;
 
-  constructor(cost: CostOptions = {}) {
+  /** `breakers`: the cache's circuit breakers, whose states the snapshot shows. */
+  constructor(
+    cost: CostOptions = {},
+    private readonly breakers?: CircuitBreakers,
+  ) {
     this.cost = {
       promptTokenCost: cost.promptTokenCost ?? 0,
       completionTokenCost: cost.completionTokenCost ?? 0,
@@ -149,6 +154,7 @@ export class CacheMetrics {
       misses: this.misses,
       hitRate: hits + this.misses === 0 ? 0 : hits / (hits + this.misses),
       errors: { ...this.errors },
+      circuits: this.breakers?.states() ?? {},
       latency,
       modelCalls: this.modelCalls,
       sharedCalls: this.sharedCalls,
