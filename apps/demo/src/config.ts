@@ -51,6 +51,10 @@ const envSchema = z
       .min(0, { error: () => 'CACHE_STANDIN_DELAY_MS must be 0 or more' })
       .optional(),
     CACHE_TTL_MS: positiveNumber('CACHE_TTL_MS', 24 * 60 * 60 * 1000),
+    CACHE_ENTRY_SECRET: z
+      .string()
+      .min(16, { error: () => 'CACHE_ENTRY_SECRET must be at least 16 characters' })
+      .optional(),
   })
   .transform((env) => ({
     ...env,

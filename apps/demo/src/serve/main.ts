@@ -2,6 +2,7 @@ import { PRICES } from '../compare/score.js';
 import { loadConfig } from '../config.js';
 import { createCache, createParts } from '../stores.js';
 import { buildService } from './app.js';
+import { serveOptionsFromEnv } from './serve-config.js';
 
 /** Options of `demo serve`. */
 export interface ServeOptions {
@@ -14,6 +15,7 @@ export interface ServeOptions {
 /** `demo serve`: builds the cache from the environment and serves it until SIGINT/SIGTERM. */
 export async function runServe(options: ServeOptions): Promise<void> {
   const config = loadConfig();
+  const serveOptions = serveOptionsFromEnv();
   const parts = await createParts(config, { prefix: 'demo_serve' });
   const cache = createCache(parts, config);
   const app = buildService({
@@ -22,7 +24,13 @@ export async function runServe(options: ServeOptions): Promise<void> {
     modelTimeoutMs: config.CACHE_MODEL_TIMEOUT_MS,
     prices: PRICES,
     logger: true,
+    ...serveOptions,
   });
+  if (serveOptions.adminToken === undefined) {
+    app.log.warn(
+      'CACHE_ADMIN_TOKEN is not set: /metrics, /cache/stats, the dashboard and DELETE /cache?all=true are off',
+    );
+  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

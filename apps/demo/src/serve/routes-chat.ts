@@ -7,7 +7,7 @@ import {
 } from '@cache/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from './context.js';
-import { mapError, messageOf } from './errors.js';
+import { ClientClosedError, mapError, messageOf } from './errors.js';
 import { headerSource } from './metrics.js';
 import {
   chunkObject,
@@ -46,7 +46,7 @@ export function chatRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     // The response's close (not the request's, which fires once the body is read) means the
     // client went away before the answer was finished.
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) client.abort(new Error('client closed the connection'));
+      if (!reply.raw.writableFinished) client.abort(new ClientClosedError());
     });
     options.signal = AbortSignal.any([timeout, client.signal]);
     const request = toChatRequest(parsed.data);
