@@ -57,6 +57,11 @@ async function load(base: string, seconds: number, headers: Record<string, strin
   return { result, samples };
 }
 
+function median(samples: Sample[]): number {
+  const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
 function p99(samples: Sample[]): number {
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] ?? 0;
@@ -128,6 +133,14 @@ describe.skipIf(skip !== undefined)('Redis killed for 10 s under load', () => {
     figure('outage load p99 before the outage (ms)', p99(before));
     figure('outage load p99 during the outage (ms)', p99(during));
     figure('outage load p99 after the restart (ms)', p99(after));
+    figure(
+      'outage load p99 during the outage minus model-only path (ms)',
+      (p99(during) - p99(baseline.samples)).toFixed(1),
+    );
+    figure(
+      'outage load median during the outage minus model-only path (ms)',
+      (median(during) - median(baseline.samples)).toFixed(1),
+    );
     figure(
       'outage load first exact hit after the restart (ms)',
       recoveredAt === undefined ? 'none within 4.5 s' : recoveredAt - up,

@@ -117,6 +117,10 @@ export function buildService(options: ServiceOptions): FastifyInstance {
   });
 
   app.addHook('onRequest', async (req, reply) => {
+    // Every route, plain or streamed: a response closed before it finished lost its client.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) metrics.clientDisconnected();
+    });
     if (!hostAllowed(req.headers.host, allowedHosts)) {
       metrics.httpError(421);
       metrics.rejected('host');

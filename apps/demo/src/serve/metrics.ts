@@ -140,10 +140,17 @@ export class ServiceMetrics {
     this.#errors.inc({ component });
   }
 
-  /** Records an error response; a client disconnect is counted on its own, not as an error. */
+  /**
+   * Records an error response. A client that went away got none: it is counted by
+   * {@link clientDisconnected}, never as an HTTP error.
+   */
   httpError(status: number): void {
-    if (status === CLIENT_CLOSED_STATUS) this.#disconnects.inc();
-    else this.#httpErrors.inc({ status: String(status) });
+    if (status !== CLIENT_CLOSED_STATUS) this.#httpErrors.inc({ status: String(status) });
+  }
+
+  /** Records a client that closed its connection before its answer was finished. */
+  clientDisconnected(): void {
+    this.#disconnects.inc();
   }
 
   /** Records a request refused before any work (`unauthorized`, `host`, `rate_limit`...). */
