@@ -8,8 +8,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const MAX_NAME_CHARS = 64;
 
 /**
- * How deep `value` nests (a scalar is 0, `[]` is 1), stopping as soon as it passes `limit`.
- * Iterative, so a body nested 100,000 levels deep costs a loop, not the stack.
+ * Whether `value` nests arrays and objects deeper than `limit` (a scalar is depth 0, `[]` is 1),
+ * stopping at the first level past it. Iterative, so a body nested 100,000 levels deep costs a
+ * loop, not the stack.
  */
 export function depthExceeds(value: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
