@@ -27,6 +27,13 @@ export const DEFAULT_CIRCUIT_FAILURES = 5;
 /** Default wait of an open circuit before its half-open probe, ms. */
 export const DEFAULT_CIRCUIT_HALF_OPEN_MS = 1_000;
 
+/**
+ * Longest a request waits on the probe call of a half-open circuit, ms: a probe that takes longer
+ * goes on in the background (its outcome still closes or reopens the circuit) while the request
+ * carries on as if the circuit were open, so a store that is still down never slows it.
+ */
+export const PROBE_WAIT_MS = 5;
+
 /** Thrown (and absorbed like any store failure) for a call skipped because its circuit is open. */
 export class CircuitOpenError extends StoreUnavailableError {
   constructor(readonly component: string) {
@@ -70,14 +77,17 @@ export class CircuitBreakers {
   async run<T>(component: string, op: () => Promise<T>, aborted: () => boolean): Promise<T> {
     if (this.options === false) return op();
     const policy = this.policyOf(component);
+    const closed = policy.state === CircuitState.Closed;
+    const outcome = policy.execute(async () => {
+      try {
+        return await op();
+      } catch (error) {
+        throw aborted() || !countsAsFailure(error) ? new NotCounted(error) : error;
+      }
+    });
     try {
-      return await policy.execute(async () => {
-        try {
-          return await op();
-        } catch (error) {
-          throw aborted() || !countsAsFailure(error) ? new NotCounted(error) : error;
-        }
-      });
+      // Open: refused at once, or this call is the half-open probe, waited for a moment only.
+      return await (closed ? outcome : raceProbe(outcome, component));
     } catch (error) {
       if (error instanceof NotCounted) throw error.inner;
       if (error instanceof BrokenCircuitError) throw new CircuitOpenError(component);
@@ -112,6 +122,16 @@ export class CircuitBreakers {
     }
     return policy;
   }
+}
+
+/** `outcome`, or a {@link CircuitOpenError} after {@link PROBE_WAIT_MS} (the probe goes on). */
+function raceProbe<T>(outcome: Promise<T>, component: string): Promise<T> {
+  outcome.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CircuitOpenError(component)), PROBE_WAIT_MS);
+  });
+  return Promise.race([outcome, late]).finally(() => clearTimeout(timer));
 }
 
 /** Failures of the component itself: not bad input the caller sent. */

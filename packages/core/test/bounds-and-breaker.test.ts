@@ -41,6 +41,44 @@ describe('circuit breaker', () => {
     await cache.close();
   });
 
+  it('a request never waits for a slow half-open probe: the probe goes on and closes the circuit', async () => {
+    const exactStore = new FaultyExactStore();
+    const cache = new SemanticCache({
+      exactStore,
+      model: new CountingModel(),
+      ttlRules: [],
+      timeouts: { exactStoreMs: 5_000 },
+      circuitBreaker: { failures: 1, halfOpenAfterMs: 20 },
+    });
+    exactStore.failing.add('get');
+    await cache.complete(ask('opens the circuit'));
+    expect(cache.metrics().circuits.faulty).toBe('open');
+    exactStore.failing.clear();
+    // The store is back but slow: its answer takes far longer than any request may wait.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const inner = exactStore.inner;
+    const slowGet = inner.get.bind(inner);
+    exactStore.get = async (key) => {
+      exactStore.calls.get++;
+      await gate;
+      return slowGet(key);
+    };
+    await sleep(40);
+    const gets = exactStore.calls.get;
+    const during = await cache.complete(ask('asked during the probe'));
+    // The probe was made, and the request did not wait for it.
+    expect(exactStore.calls.get).toBe(gets + 1);
+    expect(during.source).toBe('model');
+    expect(during.failures).toContain('faulty:circuit-open');
+    release();
+    await sleep(10);
+    expect(cache.metrics().circuits.faulty).toBe('closed');
+    await cache.close();
+  });
+
   it("failMode 'closed' throws CircuitOpenError (a StoreUnavailableError) while open", async () => {
     const exactStore = new FaultyExactStore();
     const cache = new SemanticCache({
