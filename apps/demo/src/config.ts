@@ -53,6 +53,10 @@ const envSchema = z
     CACHE_TTL_MS: positiveNumber('CACHE_TTL_MS', 24 * 60 * 60 * 1000),
     // Origins `serve` answers CORS requests from: a comma-separated list, or `*`. Unset: no CORS.
     CACHE_CORS_ORIGINS: z.string().optional(),
+    CACHE_ENTRY_SECRET: z
+      .string()
+      .min(16, { error: () => 'CACHE_ENTRY_SECRET must be at least 16 characters' })
+      .optional(),
   })
   .transform((env) => ({
     ...env,

@@ -57,7 +57,11 @@ export async function createParts(
   const embedder = await createEmbedder(config);
   const exactStore: ExactStore =
     config.CACHE_EXACT_STORE === 'redis'
-      ? new RedisExactStore({ url: config.REDIS_URL, prefix: `${prefix}:` })
+      ? new RedisExactStore({
+          url: config.REDIS_URL,
+          prefix: `${prefix}:`,
+          ...(config.CACHE_ENTRY_SECRET ? { secret: config.CACHE_ENTRY_SECRET } : {}),
+        })
       : new MemoryExactStore();
   let vectorStore: VectorStore;
   try {

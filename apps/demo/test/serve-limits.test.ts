@@ -7,7 +7,13 @@ const cache = new SemanticCache({
   exactStore: new MemoryExactStore(),
   model: new StandInChatModel({ delayMs: 2_000 }),
 });
-const app = buildService({ cache, description: 'slow', processMetrics: false, modelTimeoutMs: 50 });
+const app = buildService({
+  cache,
+  description: 'slow',
+  processMetrics: false,
+  modelTimeoutMs: 50,
+  adminToken: 'limits-admin-token-0123456789',
+});
 
 afterAll(async () => {
   await app.close();
@@ -17,10 +23,21 @@ afterAll(async () => {
 describe('service limits', () => {
   it('answers 504 when the model does not answer within the timeout, and stores nothing', async () => {
     const payload = { model: 'm', messages: [{ role: 'user', content: 'slow question' }] };
-    const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload,
+      headers: { authorization: 'Bearer sk-limits' },
+    });
     expect(response.statusCode).toBe(504);
     expect(response.json().error.message).toMatch(/did not answer within 50 ms/);
-    const stats = (await app.inject({ method: 'GET', url: '/cache/stats' })).json();
+    const stats = (
+      await app.inject({
+        method: 'GET',
+        url: '/cache/stats',
+        headers: { authorization: 'Bearer limits-admin-token-0123456789' },
+      })
+    ).json();
     expect(stats.stores).toBe(0);
   });
 

@@ -17,6 +17,8 @@ let base: string;
 
 const KEY_A = 'Bearer sk-tenant-a';
 const KEY_B = 'Bearer sk-tenant-b';
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 function ask(
   content: string,
@@ -86,7 +88,13 @@ beforeAll(async () => {
     guard: createDefaultGuard(embedder.id),
     minSimilarity: operatingPointFor(embedder.id).minSimilarity,
   });
-  app = buildService({ cache, description: 'test', processMetrics: false, bodyLimit: 64 * 1024 });
+  app = buildService({
+    cache,
+    description: 'test',
+    processMetrics: false,
+    bodyLimit: 64 * 1024,
+    adminToken: ADMIN_TOKEN,
+  });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 }, 60_000);
 
@@ -192,14 +200,16 @@ describe('demo serve over HTTP', () => {
     const { id } = (await hit.json()) as { id: string };
     const feedback = await fetch(`${base}/cache/feedback`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: KEY_A },
       body: JSON.stringify({ id }),
     });
     expect(feedback.status).toBe(200);
     expect(await feedback.json()).toMatchObject({ removed: true });
     const after = await ask('Who wrote Hamlet?');
     expect(after.headers.get('x-cache')).toBe('miss');
-    const stats = (await (await fetch(`${base}/cache/stats`)).json()) as { wrongHits: number };
+    const stats = (await (await fetch(`${base}/cache/stats`, { headers: ADMIN })).json()) as {
+      wrongHits: number;
+    };
     expect(stats.wrongHits).toBe(1);
     const unknown = await fetch(`${base}/cache/feedback`, {
       method: 'POST',
@@ -215,7 +225,10 @@ describe('demo serve over HTTP', () => {
     expect(hit.headers.get('x-cache')).toBe('exact');
     const scope = hit.headers.get('x-cache-scope');
     expect(scope).toMatch(/^\w+$/);
-    const cleared = await fetch(`${base}/cache?scope=${scope}`, { method: 'DELETE' });
+    const cleared = await fetch(`${base}/cache?scope=${scope}`, {
+      method: 'DELETE',
+      headers: { authorization: KEY_A },
+    });
     expect(cleared.status).toBe(200);
     expect((await ask('What is the boiling point of water?')).headers.get('x-cache')).toBe('miss');
     expect((await fetch(`${base}/cache`, { method: 'DELETE' })).status).toBe(400);
@@ -248,7 +261,7 @@ describe('demo serve over HTTP', () => {
 
   it('exports Prometheus counters by source, and a dashboard', async () => {
     // Totals of the walk above (the tests of this file run in order on one service).
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${base}/metrics`, { headers: ADMIN })).text();
     expect(counter(metrics, 'llm_cache_hits_total', '{source="exact"}')).toBe(7);
     expect(counter(metrics, 'llm_cache_hits_total', '{source="semantic"}')).toBe(2);
     expect(counter(metrics, 'llm_cache_requests_total', '{source="bypass"}')).toBe(1);

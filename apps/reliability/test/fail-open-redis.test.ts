@@ -10,7 +10,7 @@ import {
   startPrivateRedis,
 } from '@cache/test-servers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ask, composeCache, prompts } from './support/compose.js';
+import { ask, composeCache, prompts, storeFailures } from './support/compose.js';
 import { figure } from './support/figures.js';
 
 const OUTAGE_REQUESTS = 120;
@@ -79,11 +79,13 @@ describeWithServer(
         expect(m.modelCalls).toBe(model.calls - callsBefore);
         expect(m.modelCalls).toBe(answeredTotal);
         // Each request failed at least its exact lookup and its store write.
-        expect(m.errors.redis).toBeGreaterThanOrEqual(2 * answeredTotal);
+        expect(storeFailures(m, 'redis')).toBeGreaterThanOrEqual(2 * answeredTotal);
+        // The circuit breaker opened: most calls were skipped instead of waiting for Redis.
+        expect(m.circuits.redis).toBe('open');
         expect(failures.some((f) => f.error instanceof StoreUnavailableError)).toBe(true);
         figure(
           'redis outage',
-          `${answeredTotal}/${answeredTotal + (OUTAGE_REQUESTS - answered.length)} requests answered from the model, ${m.errors.redis} redis failures counted`,
+          `${answeredTotal}/${answeredTotal + (OUTAGE_REQUESTS - answered.length)} requests answered from the model, ${m.errors.redis} redis calls failed and ${m.errors['redis:circuit-open'] ?? 0} were skipped by the open circuit`,
         );
 
         await redis.start();
@@ -201,14 +203,14 @@ describeWithServer(
           }
           const hung = await open.cache.complete(ask('hung server question'));
           expect(hung.source).toBe('model');
-          expect(open.cache.metrics().errors.redis).toBeGreaterThanOrEqual(22);
+          expect(storeFailures(open.cache.metrics(), 'redis')).toBeGreaterThanOrEqual(22);
           expect(open.failures.some((f) => f.error instanceof TimeoutError)).toBe(true);
           const error = await closed.cache.complete(ask('hung closed question')).catch((e) => e);
           expect(error).toBeInstanceOf(TimeoutError);
           expect((error as TimeoutError).code).toBe('TIMEOUT');
           figure(
             'redis paused (SIGSTOP)',
-            `11/11 requests answered from the model, ${open.cache.metrics().errors.redis} timeouts counted`,
+            `11/11 requests answered from the model, ${open.cache.metrics().errors.redis} timeouts counted, ${open.cache.metrics().errors['redis:circuit-open'] ?? 0} calls skipped by the open circuit`,
           );
         } finally {
           await redis.resume();

@@ -1,4 +1,10 @@
 import type { FailMode, SemanticCacheOptions, TtlRule } from './cache-options.js';
+import {
+  type CircuitBreakerOptions,
+  DEFAULT_CIRCUIT_FAILURES,
+  DEFAULT_CIRCUIT_HALF_OPEN_MS,
+} from './circuit-breaker.js';
+import { DEFAULT_EMBEDDING_CACHE_BYTES } from './embedding-batcher.js';
 import { DimensionMismatchError, InvalidOptionError } from './errors.js';
 import { createDefaultGuard, operatingPointFor } from './guard/index.js';
 import { CandidateJudge } from './judge/candidate-judge.js';
@@ -44,6 +50,8 @@ export const CACHE_OPTION_KEYS: readonly string[] = [
   'cost',
   'maxPromptBytes',
   'embeddingCacheSize',
+  'embeddingCacheBytes',
+  'circuitBreaker',
   'maxEmbedBatch',
   'onLookup',
   'onHookError',
@@ -92,6 +100,8 @@ export interface ResolvedCacheConfig {
   completionTokenCost: number;
   maxPromptBytes: number;
   embeddingCacheSize: number;
+  embeddingCacheBytes: number;
+  circuitBreaker: CircuitBreakerOptions | false;
   maxEmbedBatch: number;
   onLookup?: SemanticCacheOptions['onLookup'];
   onHookError: (error: unknown) => void;
@@ -273,6 +283,15 @@ export function resolveCacheConfig(options: SemanticCacheOptions): ResolvedCache
       10_000_000,
       true,
     ),
+    embeddingCacheBytes: num(
+      o.embeddingCacheBytes,
+      'embeddingCacheBytes',
+      DEFAULT_EMBEDDING_CACHE_BYTES,
+      1,
+      Number.MAX_SAFE_INTEGER,
+      true,
+    ),
+    circuitBreaker: resolveCircuitBreaker(o.circuitBreaker, num),
     maxEmbedBatch: num(o.maxEmbedBatch, 'maxEmbedBatch', 64, 1, 4096, true),
     onLookup: fn(o.onLookup, 'onLookup'),
     onHookError:
@@ -316,6 +335,34 @@ function resolveLanguages(
     unknownLanguageTtlMs: unknown,
     semanticLanguages,
     needsLanguage: ruleLanguages !== '*' || (semantic && semanticLanguages !== '*'),
+  };
+}
+
+function resolveCircuitBreaker(
+  v: SemanticCacheOptions['circuitBreaker'],
+  num: (
+    v: unknown,
+    name: string,
+    fallback: number,
+    min: number,
+    max: number,
+    integer: boolean,
+  ) => number,
+): CircuitBreakerOptions | false {
+  if (v === false) return false;
+  if (v === undefined) return {};
+  assertPlainObject(v, 'circuitBreaker');
+  assertKnownKeys(v, ['failures', 'halfOpenAfterMs'], 'circuitBreaker');
+  return {
+    failures: num(v.failures, 'circuitBreaker.failures', DEFAULT_CIRCUIT_FAILURES, 1, 1000, true),
+    halfOpenAfterMs: num(
+      v.halfOpenAfterMs,
+      'circuitBreaker.halfOpenAfterMs',
+      DEFAULT_CIRCUIT_HALF_OPEN_MS,
+      1,
+      3_600_000,
+      true,
+    ),
   };
 }
 

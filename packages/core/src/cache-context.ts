@@ -5,6 +5,7 @@
  */
 import type { ResolvedCacheConfig } from './cache-config.js';
 import { CallDeadlines } from './call-deadlines.js';
+import { type CircuitBreakers, CircuitOpenError } from './circuit-breaker.js';
 import type { EmbeddingBatcher } from './embedding-batcher.js';
 import { CacheError, StoreUnavailableError, TimeoutError } from './errors.js';
 import type { CacheMetrics } from './metrics.js';
@@ -27,6 +28,8 @@ export interface CacheContext {
   deadlines: Map<number, CallDeadlines>;
   /** Digests, TTL rules and languages of recent prompts. */
   prompts: PromptMemo;
+  /** One circuit breaker per component: a failing store is skipped at once while open. */
+  breakers: CircuitBreakers;
 }
 
 /** A hit found by the exact or semantic layer. */
@@ -43,8 +46,10 @@ export interface Hit {
 export type Attempt<T> = { ok: true; value: T } | { ok: false };
 
 /**
- * Runs one store/embedder call with a timeout. A failure is counted and reported; with
- * `failMode: 'closed'` (and `mayThrow`) it is thrown as a typed error, otherwise it is a miss.
+ * Runs one store/embedder call with a timeout, through the component's circuit breaker. A
+ * failure is counted and reported; with `failMode: 'closed'` (and `mayThrow`) it is thrown as a
+ * typed error, otherwise it is a miss. While the circuit is open the call is not made: the
+ * request gets `<where>` and `<where>:circuit-open` in its failures and costs no wait.
  */
 export async function attempt<T>(
   ctx: CacheContext,
@@ -56,16 +61,21 @@ export async function attempt<T>(
 ): Promise<Attempt<T>> {
   try {
     const deadlines = deadlinesFor(ctx, timeoutMs);
-    const value =
+    const call =
       deadlines === undefined
-        ? await op()
-        : await deadlines.run(
-            op,
-            () => new TimeoutError(`${where} store call`, deadlines.timeoutMs),
-          );
+        ? op
+        : () =>
+            deadlines.run(op, () => new TimeoutError(`${where} store call`, deadlines.timeoutMs));
+    const value = await ctx.breakers.run(where, call, () => p.options.signal?.aborted === true);
     return { ok: true, value };
   } catch (error) {
     if (p.options.signal?.aborted === true) throw p.options.signal.reason;
+    if (error instanceof CircuitOpenError) {
+      ctx.counters.recordError(`${where}:circuit-open`);
+      p.failures.push(where, `${where}:circuit-open`);
+      if (mayThrow && ctx.config.failMode === 'closed') throw error;
+      return { ok: false };
+    }
     absorb(ctx, error, where, p);
     if (mayThrow && ctx.config.failMode === 'closed') {
       throw error instanceof CacheError

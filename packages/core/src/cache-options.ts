@@ -1,4 +1,5 @@
 import type { LookupEvent } from './cache-result.js';
+import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { JudgeOptions } from './judge/judge-options.js';
 import type {
   ChatModel,
@@ -127,6 +128,14 @@ export interface SemanticCacheOptions {
   maxPromptBytes?: number;
   /** Entries of the embedding LRU (0 disables it). Default 10,000. */
   embeddingCacheSize?: number;
+  /** Bytes the embedding LRU may hold (vectors and keys; positive integer). Default 64 MiB. */
+  embeddingCacheBytes?: number;
+  /**
+   * Per-component circuit breakers (exact store, vector store, embedder): after a few
+   * consecutive failures the component is skipped at once, and half-open probes bring it back.
+   * `false` turns them off. Default `{ failures: 5, halfOpenAfterMs: 1000 }`.
+   */
+  circuitBreaker?: CircuitBreakerOptions | false;
   /** Most texts sent to the embedder in one batched call. Default 64. */
   maxEmbedBatch?: number;
   /** Called once per `complete`/`stream`/`lookup` with what happened. Errors it throws go to `onHookError`, never to the caller. */

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { CacheError, EmbedderError, InvalidOptionError } from './errors.js';
 import type { Embedder } from './types.js';
@@ -8,24 +9,38 @@ import { raceAbort, withTimeout } from './with-timeout.js';
 export interface EmbeddingBatcherOptions {
   /** Embeddings remembered (0 disables the LRU). Default 10,000. */
   cacheSize?: number;
+  /** Bytes the LRU may hold, vectors and keys counted. Default {@link DEFAULT_EMBEDDING_CACHE_BYTES}. */
+  cacheBytes?: number;
   /** Most texts per embedder call. Default 64. */
   maxBatch?: number;
   /** Timeout of each embedder call in ms; default none. */
   timeoutMs?: number;
 }
 
+/** Default byte budget of the embedding LRU: 64 MiB. */
+export const DEFAULT_EMBEDDING_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Texts longer than this are remembered under their SHA-256, not verbatim. */
+const VERBATIM_KEY_CHARS = 512;
+
 interface Pending {
   text: string;
+  cacheKey: string;
   promise: Promise<Float32Array>;
   resolve: (vector: Float32Array) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Puts an LRU and batching in front of an embedder: texts seen before (same embedder id and
- * text) come from the LRU; texts requested within the same tick (macrotask) are sent in one
- * `embed` call of at most `maxBatch` texts; the same text requested twice is embedded once.
- * Vectors come back validated and unit-length.
+ * Puts an LRU and batching in front of an embedder: texts seen before (same embedder id,
+ * partition and text) come from the LRU; texts requested within the same tick (macrotask) are
+ * sent in one `embed` call of at most `maxBatch` texts; the same text requested twice is
+ * embedded once. Vectors come back validated and unit-length.
+ *
+ * The partition (the cache passes the request's scope, which holds the tenant) keeps callers
+ * apart: one tenant's remembered or in-flight embedding never answers another's, so how fast an
+ * embedding comes back tells nothing about what other tenants asked. The LRU is bounded by
+ * count and by bytes; long texts are keyed by their SHA-256 instead of being kept.
  */
 export class EmbeddingBatcher {
   /** The wrapped embedder. */
@@ -51,7 +66,21 @@ export class EmbeddingBatcher {
         `maxEmbedBatch must be an integer from 1 to 4096, got ${String(maxBatch)}.`,
       );
     }
-    this.lru = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
+    const cacheBytes = options.cacheBytes ?? DEFAULT_EMBEDDING_CACHE_BYTES;
+    if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 1) {
+      throw new InvalidOptionError(
+        `embeddingCacheBytes must be a positive integer, got ${String(cacheBytes)}.`,
+      );
+    }
+    this.lru =
+      cacheSize > 0
+        ? new LRUCache<string, Float32Array>({
+            max: cacheSize,
+            maxSize: cacheBytes,
+            // Vector bytes, key characters (UTF-16) and the map's own overhead per entry.
+            sizeCalculation: (vector, key) => vector.byteLength + 2 * key.length + 128,
+          })
+        : undefined;
     this.maxBatch = maxBatch;
     this.timeoutMs = options.timeoutMs;
   }
@@ -65,12 +94,13 @@ export class EmbeddingBatcher {
    * The unit-length embedding of `text`. Rejects with `EmbedderError` (or the signal's reason).
    * The returned array is shared with the LRU and other callers: treat it as read-only. The
    * batch window is one `setImmediate`, so with faked timers advance them to let it flush.
+   * `partition` (default none) separates callers that must not see each other's embeddings.
    */
-  embed(text: string, signal?: AbortSignal): Promise<Float32Array> {
-    const cacheKey = `${this.embedder.id}\u0000${text}`;
+  embed(text: string, signal?: AbortSignal, partition = ''): Promise<Float32Array> {
+    const cacheKey = this.cacheKeyOf(partition, text);
     const cached = this.lru?.get(cacheKey);
     if (cached !== undefined) return Promise.resolve(cached);
-    let pending = this.queue.get(text);
+    let pending = this.queue.get(cacheKey);
     if (pending === undefined) {
       let resolve!: (vector: Float32Array) => void;
       let reject!: (error: unknown) => void;
@@ -79,8 +109,8 @@ export class EmbeddingBatcher {
         reject = rej;
       });
       promise.catch(() => undefined);
-      pending = { text, promise, resolve, reject };
-      this.queue.set(text, pending);
+      pending = { text, cacheKey, promise, resolve, reject };
+      this.queue.set(cacheKey, pending);
       if (this.queue.size >= this.maxBatch) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
@@ -97,6 +127,11 @@ export class EmbeddingBatcher {
   /** Forgets every remembered embedding. */
   clear(): void {
     this.lru?.clear();
+  }
+
+  private cacheKeyOf(partition: string, text: string): string {
+    const body = text.length <= VERBATIM_KEY_CHARS ? `v${text}` : `h${hash('sha256', text, 'hex')}`;
+    return `${this.embedder.id}\u0000${partition}\u0000${body}`;
   }
 
   private flush(): void {
@@ -122,7 +157,7 @@ export class EmbeddingBatcher {
           const raw = vectors[i];
           assertValidVector(raw, this.embedder.dimension, where);
           const unit = normalize(raw as Float32Array);
-          this.lru?.set(`${this.embedder.id}\u0000${p.text}`, unit);
+          this.lru?.set(p.cacheKey, unit);
           p.resolve(unit);
         } catch (error) {
           p.reject(error);

@@ -92,7 +92,7 @@ export async function writeVectors(
     ctx,
     'embedder',
     undefined,
-    () => Promise.all(vectors.map((v) => batcher.embed(v.prompt))),
+    () => Promise.all(vectors.map((v) => batcher.embed(v.prompt, undefined, v.scope))),
     p,
     mayThrow,
   );

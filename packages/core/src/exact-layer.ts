@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { attempt, type CacheContext, type Hit } from './cache-context.js';
+import { isValidEntry } from './entry-validation.js';
 import type { Prepared } from './prepared-request.js';
 import { entryKey } from './scope.js';
 import type { CacheEntry } from './types.js';
@@ -49,18 +50,13 @@ export async function usableEntry(
 /** Whether `entry` is a well-formed entry of the request's scope filed under `key`. */
 function wellFormedEntry(entry: CacheEntry, key: string, p: Prepared): boolean {
   return (
-    entry !== null &&
-    typeof entry === 'object' &&
+    isValidEntry(entry) &&
     entry.key === key &&
     entry.scope === p.scope &&
-    typeof entry.prompt === 'string' &&
     // A well-formed value copied under another key (stores like Redis derive key and scope
     // from where the value sits) must not answer that key's question: under the request's own
     // key only its own prompt may be stored, under another key a prompt hashing to it.
-    (key === p.key ? entry.prompt === p.prompt : entryKey(p.scope, entry.prompt) === key) &&
-    typeof entry.response?.content === 'string' &&
-    typeof entry.createdAt === 'number' &&
-    typeof entry.expiresAt === 'number'
+    (key === p.key ? entry.prompt === p.prompt : entryKey(p.scope, entry.prompt) === key)
   );
 }
 

@@ -8,15 +8,29 @@ import type { CacheEntry, ExactSetOptions, ExactStore } from './types.js';
 export interface MemoryExactStoreOptions {
   /** Most entries held; the least recently used is evicted beyond it. Default 10,000. */
   maxEntries?: number;
+  /**
+   * Most bytes held (estimated: UTF-16 size of the key and the entry's JSON, plus a fixed
+   * overhead); the least recently used entries are evicted beyond it, and a single entry larger
+   * than the budget is not stored. Default 256 MiB.
+   */
+  maxBytes?: number;
   /** Clock in epoch ms (for tests). Default `Date.now`. */
   now?: () => number;
 }
 
-const OPTION_KEYS = ['maxEntries', 'now'];
+const OPTION_KEYS = ['maxEntries', 'maxBytes', 'now'];
+
+/** Default byte budget of a `MemoryExactStore`: 256 MiB. */
+export const DEFAULT_MEMORY_STORE_BYTES = 256 * 1024 * 1024;
+
+/** Estimated bytes an entry holds: UTF-16 key and JSON, plus the LRU's and objects' overhead. */
+function entryBytes(entry: CacheEntry, key: string): number {
+  return 2 * (key.length + JSON.stringify(entry).length) + 512;
+}
 
 /**
- * An in-process exact store: entries live in an LRU (`lru-cache`) bounded by `maxEntries`, each
- * with its own TTL. Values are copied in and out, so callers cannot change a stored entry by
+ * An in-process exact store: entries live in an LRU (`lru-cache`) bounded by `maxEntries` and by
+ * `maxBytes`, each with its own TTL. Values are copied in and out, so callers cannot change a stored entry by
  * mutating what they passed or got back. Never returns an expired entry.
  */
 export class MemoryExactStore implements ExactStore {
@@ -40,12 +54,20 @@ export class MemoryExactStore implements ExactStore {
         `MemoryExactStore: maxEntries must be a positive integer, got ${String(maxEntries)}.`,
       );
     }
+    const maxBytes = options.maxBytes ?? DEFAULT_MEMORY_STORE_BYTES;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+      throw new InvalidOptionError(
+        `MemoryExactStore: maxBytes must be a positive integer, got ${String(maxBytes)}.`,
+      );
+    }
     if (options.now !== undefined && typeof options.now !== 'function') {
       throw new InvalidOptionError('MemoryExactStore: now must be a function returning epoch ms.');
     }
     this.now = options.now ?? Date.now;
     this.lru = new LRUCache<string, CacheEntry>({
       max: maxEntries,
+      maxSize: maxBytes,
+      sizeCalculation: entryBytes,
       ttlAutopurge: false,
       ttlResolution: 0,
       perf: { now: this.now },

@@ -1,4 +1,5 @@
 import type { CacheSource } from './cache-result.js';
+import type { CircuitStateName } from './circuit-breaker.js';
 
 /** Latency percentiles of one source, from a bounded reservoir of recent samples. */
 export interface LatencySummary {
@@ -45,6 +46,11 @@ export interface MetricsSnapshot {
   hitRate: number;
   /** Failures by store name (`memory`, `redis`, `lsh`, `embedder`...), timeouts included. */
   errors: Record<string, number>;
+  /**
+   * Circuit-breaker state of every component that was called (`redis`, `lsh`, `embedder`...):
+   * `open` means its calls are skipped (counted as `<component>:circuit-open` in `errors`).
+   */
+  circuits: Record<string, CircuitStateName>;
   /** Latency per source. */
   latency: Record<CacheSource, LatencySummary>;
   /** Model calls actually made. */

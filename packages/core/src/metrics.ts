@@ -1,5 +1,6 @@
 import type { CostOptions } from './cache-options.js';
 import type { CacheSource } from './cache-result.js';
+import type { CircuitBreakers } from './circuit-breaker.js';
 import type { JudgeMetrics, LatencySummary, MetricsSnapshot } from './metrics-snapshot.js';
 import type { TokenUsage } from './types.js';
 
@@ -59,7 +60,11 @@ export class CacheMetrics {
   private vectorsRepaired = 0;
   private judge: JudgeMetrics = emptyJudgeMetrics();
 
-  constructor(cost: CostOptions = {}) {
+  /** `breakers`: the cache's circuit breakers, whose states the snapshot shows. */
+  constructor(
+    cost: CostOptions = {},
+    private readonly breakers?: CircuitBreakers,
+  ) {
     this.cost = {
       promptTokenCost: cost.promptTokenCost ?? 0,
       completionTokenCost: cost.completionTokenCost ?? 0,
@@ -169,6 +174,7 @@ export class CacheMetrics {
       misses: this.misses,
       hitRate: hits + this.misses === 0 ? 0 : hits / (hits + this.misses),
       errors: { ...this.errors },
+      circuits: this.breakers?.states() ?? {},
       latency,
       modelCalls: this.modelCalls,
       sharedCalls: this.sharedCalls,

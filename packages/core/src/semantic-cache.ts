@@ -13,6 +13,7 @@ import type {
 } from './cache-result.js';
 import { pumpModelStream, replay } from './cache-streaming.js';
 import { ChunkQueue } from './chunk-queue.js';
+import { CircuitBreakers } from './circuit-breaker.js';
 import { EmbeddingBatcher } from './embedding-batcher.js';
 import { storeEntry } from './entry-store.js';
 import { ClosedError, InvalidOptionError } from './errors.js';
@@ -78,15 +79,17 @@ export class SemanticCache implements SemanticCacheApi {
   constructor(options: SemanticCacheOptions) {
     this.config = resolveCacheConfig(options);
     const c = this.config;
-    this.counters = new CacheMetrics({
-      promptTokenCost: c.promptTokenCost,
-      completionTokenCost: c.completionTokenCost,
-    });
+    const breakers = new CircuitBreakers(c.circuitBreaker);
+    this.counters = new CacheMetrics(
+      { promptTokenCost: c.promptTokenCost, completionTokenCost: c.completionTokenCost },
+      breakers,
+    );
     this.batcher =
       c.embedder === undefined
         ? undefined
         : new EmbeddingBatcher(c.embedder, {
             cacheSize: c.embeddingCacheSize,
+            cacheBytes: c.embeddingCacheBytes,
             maxBatch: c.maxEmbedBatch,
             timeoutMs: c.timeouts.embedderMs,
           });
@@ -98,6 +101,7 @@ export class SemanticCache implements SemanticCacheApi {
       repairs: this.repairs,
       deadlines: new Map(),
       prompts: this.prompts,
+      breakers,
     };
     this.semanticLayer = new SemanticLayer(this.ctx);
     if (c.needsLanguage) {
@@ -404,7 +408,7 @@ export class SemanticCache implements SemanticCacheApi {
       stored: r.stored,
     }));
     outcome.catch(() => undefined);
-    if (flightKey !== undefined) this.flights.adopt(flightKey, outcome);
+    if (flightKey !== undefined) this.flights.adopt(flightKey, outcome, p.options.signal);
     const result = pump.then(({ response, stored, changed }) =>
       this.finish('stream', p, {
         source: mode === 'bypass' ? 'bypass' : 'model',

@@ -40,7 +40,7 @@ export class SemanticLayer {
       ctx,
       'embedder',
       undefined,
-      () => batcher.embed(p.prompt, p.options.signal),
+      () => batcher.embed(p.prompt, p.options.signal, p.scope),
       p,
     );
     const guardReady = prepareGuard(c.guard, p.prompt);

@@ -4,6 +4,8 @@ interface Flight<T> {
   promise: Promise<T>;
   controller: AbortController;
   waiters: number;
+  /** Signal of the caller that produced an adopted outcome: its abort is its own, not ours. */
+  owner?: AbortSignal;
 }
 
 /** What `SingleFlight.run` hands back. */
@@ -18,7 +20,9 @@ export interface FlightResult<T> {
  * Collapses concurrent calls for the same key into one: the first caller runs `work`, later
  * callers with the same key wait for its outcome. A failure rejects every waiter, and the key
  * is free again once the call settles, so nothing of a failed call is remembered. The work's
- * signal aborts only when every waiter has aborted.
+ * signal aborts only when every waiter has aborted. An adopted outcome that fails because its
+ * owner aborted (its client went away) is not handed to the callers that joined it: they run
+ * the work again themselves, so each gets the answer or its own error.
  */
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Flight<T>>();
@@ -39,7 +43,25 @@ export class SingleFlight<T> {
     work: (signal: AbortSignal) => Promise<T>,
     signal?: AbortSignal,
   ): Promise<FlightResult<T>> {
-    signal?.throwIfAborted();
+    for (;;) {
+      signal?.throwIfAborted();
+      const joined = this.flights.get(key);
+      if (joined === undefined || joined.owner === undefined) return this.once(key, work, signal);
+      try {
+        return await this.once(key, work, signal);
+      } catch (error) {
+        // The owner's abort is the owner's: try again (a new flight, or one started meanwhile).
+        if (!joined.owner.aborted || signal?.aborted === true) throw error;
+        if (this.flights.get(key) === joined) this.flights.delete(key);
+      }
+    }
+  }
+
+  private async once(
+    key: string,
+    work: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<FlightResult<T>> {
     let flight = this.flights.get(key);
     const shared = flight !== undefined;
     if (flight === undefined) {
@@ -75,11 +97,13 @@ export class SingleFlight<T> {
 
   /**
    * Registers an outcome produced outside `run` (a streamed miss) so callers for `key` can join
-   * it; returns false when a call for `key` is already in progress.
+   * it; returns false when a call for `key` is already in progress. `owner` is the signal of
+   * the caller producing it: when the outcome fails after `owner` aborted, joined callers run
+   * the work themselves instead of getting that failure.
    */
-  adopt(key: string, promise: Promise<T>): boolean {
+  adopt(key: string, promise: Promise<T>, owner?: AbortSignal): boolean {
     if (this.flights.has(key)) return false;
-    const flight: Flight<T> = { promise, controller: new AbortController(), waiters: 0 };
+    const flight: Flight<T> = { promise, controller: new AbortController(), waiters: 0, owner };
     promise.catch(() => undefined);
     this.flights.set(key, flight);
     const release = (): void => {

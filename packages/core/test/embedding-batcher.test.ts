@@ -42,6 +42,35 @@ describe('EmbeddingBatcher', () => {
     expect(embedder.calls.flat().filter((t) => t === 'x')).toHaveLength(2);
   });
 
+  it('keeps partitions apart, in the LRU and in flight', async () => {
+    const embedder = new WordEmbedder();
+    const batcher = new EmbeddingBatcher(embedder);
+    await Promise.all([
+      batcher.embed('same', undefined, 'a'),
+      batcher.embed('same', undefined, 'b'),
+    ]);
+    expect(embedder.calls).toEqual([['same', 'same']]);
+    await batcher.embed('same', undefined, 'a');
+    await batcher.embed('same', undefined, 'b');
+    expect(embedder.calls).toHaveLength(1);
+  });
+
+  it('bounds the LRU by bytes as well as by count, and does not keep long texts', async () => {
+    const embedder = new WordEmbedder();
+    const one = embedder.dimension * 4;
+    // Room for about two vectors of short texts, whatever the count limit.
+    const batcher = new EmbeddingBatcher(embedder, { cacheSize: 1000, cacheBytes: 2 * one + 400 });
+    for (const t of ['one', 'two', 'three']) await batcher.embed(t);
+    await batcher.embed('one');
+    expect(embedder.calls.flat()).toEqual(['one', 'two', 'three', 'one']);
+    // A 1 MB text costs the LRU a digest, not the text: it is remembered within the budget.
+    const long = 'word '.repeat(200_000);
+    await batcher.embed(long);
+    await batcher.embed(long);
+    expect(embedder.calls.flat().filter((t) => t === long)).toHaveLength(1);
+    expect(() => new EmbeddingBatcher(embedder, { cacheBytes: 0 })).toThrow(/embeddingCacheBytes/);
+  });
+
   it('rejects every waiter of a failed batch with EmbedderError and remembers nothing', async () => {
     const embedder = new WordEmbedder();
     embedder.fail = new Error('model not loaded');
@@ -78,7 +107,11 @@ describe('SemanticCache embedding', () => {
     await Promise.all(['alpha', 'beta', 'gamma', 'delta'].map((p) => cache.lookup(ask(p))));
     expect(embedder.calls).toEqual([['alpha', 'beta', 'gamma', 'delta']]);
     await cache.complete(ask('alpha'));
-    await cache.lookup(ask('alpha'), { tenant: 'other' });
     expect(cache.embedCalls).toBe(1);
+    // Another tenant's embedding is its own: no timing signal of what this tenant asked.
+    await cache.lookup(ask('alpha'), { tenant: 'other' });
+    expect(cache.embedCalls).toBe(2);
+    await cache.lookup(ask('alpha'), { tenant: 'other' });
+    expect(cache.embedCalls).toBe(2);
   });
 });

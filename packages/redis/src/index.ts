@@ -1,4 +1,11 @@
-export { decodeEntry, ENTRY_FORMAT_VERSION, encodeEntry } from './entry-codec.js';
+export {
+  decodeEntry,
+  ENTRY_FORMAT_VERSION,
+  EntrySigner,
+  encodeEntry,
+  ForgedEntryError,
+  SIGNED_FORMAT_VERSION,
+} from './entry-codec.js';
 export { RedisExactStore } from './redis-exact-store.js';
 export { DEFAULT_PREFIX, redisKeyOf } from './redis-keys.js';
 export {

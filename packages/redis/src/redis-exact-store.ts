@@ -12,7 +12,7 @@ import {
   withTimeout,
 } from '@cache/core';
 import { Cluster, Redis } from 'ioredis';
-import { decodeEntry, encodeEntry } from './entry-codec.js';
+import { decodeEntry, EntrySigner, encodeEntry, ForgedEntryError } from './entry-codec.js';
 import { describeTarget, toStoreError } from './redis-errors.js';
 import { checkPrefix, DEFAULT_PREFIX, redisKeyOf, scanPattern } from './redis-keys.js';
 import {
@@ -48,7 +48,9 @@ export class RedisExactStore implements ExactStore {
   private readonly scanCount: number;
   private readonly deadlines: CallDeadlines;
   private readonly onCorruptEntry: ((error: CorruptEntryError) => void) | undefined;
+  private readonly signer: EntrySigner | undefined;
   private corrupt = 0;
+  private forged = 0;
   private lastConnectionError: Error | undefined;
   private closed = false;
 
@@ -61,6 +63,18 @@ export class RedisExactStore implements ExactStore {
     this.deadlines = new CallDeadlines(this.timeoutMs);
     this.scanCount = positiveInteger(options.scanCount ?? 500, 'scanCount');
     this.onCorruptEntry = options.onCorruptEntry;
+    if (options.secret !== undefined) {
+      const bytes =
+        typeof options.secret === 'string'
+          ? Buffer.byteLength(options.secret)
+          : options.secret?.length;
+      if (typeof bytes !== 'number' || bytes < 16) {
+        throw new InvalidOptionError(
+          'RedisExactStore: secret must be a string or Buffer of at least 16 bytes (e.g. `openssl rand -hex 32`).',
+        );
+      }
+      this.signer = new EntrySigner(options.secret);
+    }
 
     const sources = [
       options.url !== undefined || options.redisOptions !== undefined,
@@ -112,19 +126,28 @@ export class RedisExactStore implements ExactStore {
     return this.corrupt;
   }
 
+  /**
+   * Number of stored values that failed the integrity check (and were deleted) since
+   * construction; they are counted in `corruptEntries` too. Always 0 without a `secret`.
+   */
+  get forgedEntries(): number {
+    return this.forged;
+  }
+
   /** Returns the entry under `key`, or `undefined` when absent, expired or undecodable. */
   async get(key: string): Promise<CacheEntry | undefined> {
     const redisKey = this.redisKey(key);
     const raw = await this.run('get', () => this.client.getBuffer(redisKey));
     if (raw === null) return undefined;
     try {
-      const entry = decodeEntry(key, decodeUtf8(key, raw));
+      const entry = decodeEntry(key, decodeUtf8(key, raw), this.signer);
       // PX starts when Redis runs the SET, a little after the entry's expiresAt was computed:
       // in between, Redis still holds a value that is already expired.
       return entry.expiresAt > Date.now() ? entry : undefined;
     } catch (error) {
       if (!(error instanceof CorruptEntryError)) throw error;
       this.corrupt++;
+      if (error instanceof ForgedEntryError) this.forged++;
       this.onCorruptEntry?.(error);
       await this.run('get (deleting an undecodable value)', () =>
         this.client.eval(DELETE_IF_UNCHANGED, 1, redisKey, raw),
@@ -147,7 +170,7 @@ export class RedisExactStore implements ExactStore {
         `RedisExactStore.set: the entry's scope "${String(entry?.scope)}" differs from the scope of key "${key}"; build keys and entries with SemanticCache.`,
       );
     }
-    const value = encodeEntry(entry);
+    const value = encodeEntry({ ...entry, key }, this.signer);
     await this.run('set', () => this.client.set(redisKey, value, 'PX', ttlMs));
   }
 

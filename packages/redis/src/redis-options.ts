@@ -34,6 +34,13 @@ export interface RedisExactStoreOptions {
    * a Cluster that is reconnecting.
    */
   operationTimeoutMs?: number;
+  /**
+   * Server secret (at least 16 bytes) for entry integrity: values are written with an
+   * HMAC-SHA256 of their key and content, and a value whose MAC does not match (forged, copied
+   * under another key, or unsigned) is a miss, counted in `forgedEntries` and deleted. Every
+   * instance sharing the Redis must use the same secret. Default: none (values unsigned).
+   */
+  secret?: string | Buffer;
   /** COUNT hint of the SCAN calls `clear` makes (default 500). */
   scanCount?: number;
   /**

@@ -125,6 +125,25 @@ describeWithServer(
       expect((await store.get(key))?.response.content).toBe('fresh');
     });
 
+    it('with a secret: a forged or copied value is a miss, counted and deleted', async () => {
+      const secret = 'test secret of at least sixteen bytes';
+      const store = open({ secret });
+      const a = keyIn(randomScope());
+      const b = keyIn(randomScope());
+      await store.set(a, makeEntry(a, 'the real answer'), { ttlMs: 60_000 });
+      expect((await store.get(a))?.response.content).toBe('the real answer');
+      // An attacker with Redis access copies a's value under b, and writes an unsigned forgery.
+      const value = await raw.get(redisKeyOf(prefix, a));
+      await raw.set(redisKeyOf(prefix, b), value as string, 'PX', 60_000);
+      expect(await store.get(b)).toBeUndefined();
+      await raw.set(redisKeyOf(prefix, a), encodeEntry(makeEntry(a, 'forged')), 'PX', 60_000);
+      expect(await store.get(a)).toBeUndefined();
+      expect(store.forgedEntries).toBe(2);
+      expect(store.corruptEntries).toBe(2);
+      expect(await raw.exists(redisKeyOf(prefix, a), redisKeyOf(prefix, b))).toBe(0);
+      expect(() => open({ secret: 'short' })).toThrow(/at least 16 bytes/);
+    });
+
     it('rejects an entry whose scope is not its key scope', async () => {
       const store = open();
       const key = keyIn(randomScope());

@@ -3,8 +3,12 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A small self-contained live dashboard that polls `/cache/stats` every two seconds. */
-export function dashboardHtml(description: string): string {
+/**
+ * A small self-contained live dashboard that polls `/cache/stats` every two seconds. The page
+ * holds no data: it asks for the admin token once (kept in the tab's sessionStorage) and sends
+ * it with each poll, so the stats stay behind the admin token.
+ */
+export function dashboardHtml(): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>LLM cache</title>
 <style>
@@ -20,7 +24,7 @@ td,th{border:1px solid #ddd;padding:6px 12px;text-align:right}th{background:#f0f
 .legend{margin-top:6px;color:#555;font-size:13px}.legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px;border-radius:2px}
 </style></head><body>
 <h1>Semantic LLM cache</h1>
-<div class="sub">${escapeHtml(description)} · refreshed every 2 s · <span id="status">loading…</span></div>
+<div class="sub"><span id="backends"></span> · refreshed every 2 s · <span id="status">loading…</span></div>
 <div class="grid" id="cards"></div>
 <div class="bar" id="bar" title="answers by source"></div>
 <div class="legend" id="legend"></div>
@@ -30,7 +34,12 @@ const colors={exact:'#2b8a3e',semantic:'#1971c2',model:'#e8590c',bypass:'#868e96
 function card(label,value){return '<div class="card">'+label+'<b>'+value+'</b></div>'}
 async function tick(){
   try{
-    const s=await (await fetch('/cache/stats')).json();
+    let token=sessionStorage.getItem('cacheAdminToken');
+    if(!token){token=prompt('Admin token (CACHE_ADMIN_TOKEN)')||'';sessionStorage.setItem('cacheAdminToken',token)}
+    const r=await fetch('/cache/stats',{headers:{authorization:'Bearer '+token}});
+    if(r.status===401||r.status===403){sessionStorage.removeItem('cacheAdminToken');throw new Error((await r.json()).error.message)}
+    const s=await r.json();
+    document.getElementById('backends').textContent=s.backends;
     const total=Object.values(s.bySource).reduce((a,b)=>a+b,0)||1;
     const errors=Object.values(s.errors||{}).reduce((a,b)=>a+b,0);
     document.getElementById('cards').innerHTML=[

@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js';
 import { unreachableServers } from '../server-checks.js';
 import { createCache, createParts } from '../stores.js';
 import { buildService } from './app.js';
+import { serveOptionsFromEnv } from './serve-config.js';
 import { serviceOptionsFor } from './service-config.js';
 
 /** Options of `demo serve`. */
@@ -16,6 +17,7 @@ export interface ServeOptions {
 /** `demo serve`: builds the cache from the environment and serves it until SIGINT/SIGTERM. */
 export async function runServe(options: ServeOptions): Promise<void> {
   const config = loadConfig();
+  const serveOptions = serveOptionsFromEnv();
   // Fail-open: a configured server that does not answer is reported, and the service starts.
   const warnings = (await unreachableServers(config)).map(
     (line) => `${line}; serving from the model without it (fail-open) until it answers`,
@@ -32,8 +34,14 @@ export async function runServe(options: ServeOptions): Promise<void> {
     prices: PRICES,
     logger: true,
     ...serviceOptionsFor(config),
+    ...serveOptions,
   });
   for (const warning of warnings) app.log.warn(warning);
+  if (serveOptions.adminToken === undefined) {
+    app.log.warn(
+      'CACHE_ADMIN_TOKEN is not set: /metrics, /cache/stats, the dashboard and DELETE /cache?all=true are off',
+    );
+  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

@@ -1,5 +1,6 @@
 import type { CacheResult, TokenUsage } from '@cache/core';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { CLIENT_CLOSED_STATUS } from './errors.js';
 
 /** What the `x-cache` header says (see `Served` in cache-headers.ts). */
 export type HeaderSource = 'exact' | 'semantic' | 'miss' | 'shared' | 'refresh' | 'bypass';
@@ -25,7 +26,11 @@ export class ServiceMetrics {
   readonly #tokensSaved: Counter;
   readonly #costSaved: Counter;
   readonly #wrongHits: Counter;
+  readonly #disconnects: Counter;
+  readonly #rejected: Counter<'reason'>;
+  readonly #notCached: Counter<'reason'>;
   readonly #prices: Prices;
+  #circuits: () => Record<string, string> = () => ({});
 
   /** Creates the metrics; `defaults` also collects Node process metrics. */
   constructor(prices: Prices, defaults = true) {
@@ -83,9 +88,39 @@ export class ServiceMetrics {
       help: 'Served answers reported wrong through POST /cache/feedback',
       registers,
     });
+    this.#disconnects = new Counter({
+      name: 'llm_cache_client_disconnects_total',
+      help: 'Requests whose client closed the connection before the answer was finished (not errors of the service)',
+      registers,
+    });
+    this.#rejected = new Counter({
+      name: 'llm_cache_rejected_requests_total',
+      help: 'Requests refused before any work: authorization, host, rate limit, admin token',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.#notCached = new Counter({
+      name: 'llm_cache_not_cached_total',
+      help: 'Chat completions answered by the model without the cache, by reason (anonymous, prompt_too_long)',
+      labelNames: ['reason'],
+      registers,
+    });
+    const circuits = () => this.#circuits();
+    new Gauge({
+      name: 'llm_cache_circuit_open',
+      help: 'Circuit breaker per component: 0 closed, 0.5 half-open (probing), 1 open (calls skipped)',
+      labelNames: ['component'],
+      registers,
+      collect() {
+        for (const [component, state] of Object.entries(circuits())) {
+          this.set({ component }, state === 'open' ? 1 : state === 'half-open' ? 0.5 : 0);
+        }
+      },
+    });
     for (const source of ['exact', 'semantic', 'miss', 'shared', 'refresh', 'bypass']) {
       this.#requests.inc({ source }, 0);
     }
+    this.#disconnects.inc(0);
     for (const source of ['exact', 'semantic']) this.#hits.inc({ source }, 0);
   }
 
@@ -111,9 +146,32 @@ export class ServiceMetrics {
     this.#errors.inc({ component });
   }
 
-  /** Records an error response. */
+  /**
+   * Records an error response. A client that went away got none: it is counted by
+   * {@link clientDisconnected}, never as an HTTP error.
+   */
   httpError(status: number): void {
-    this.#httpErrors.inc({ status: String(status) });
+    if (status !== CLIENT_CLOSED_STATUS) this.#httpErrors.inc({ status: String(status) });
+  }
+
+  /** Records a client that closed its connection before its answer was finished. */
+  clientDisconnected(): void {
+    this.#disconnects.inc();
+  }
+
+  /** Records a request refused before any work (`unauthorized`, `host`, `rate_limit`...). */
+  rejected(reason: string): void {
+    this.#rejected.inc({ reason });
+  }
+
+  /** Records a chat completion passed to the model without the cache, and why. */
+  notCached(reason: string): void {
+    this.#notCached.inc({ reason });
+  }
+
+  /** Where the circuit-breaker states come from (the cache's `metrics().circuits`). */
+  trackCircuits(states: () => Record<string, string>): void {
+    this.#circuits = states;
   }
 
   /** Records a wrong hit reported by a client. */

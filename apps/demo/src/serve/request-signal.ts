@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from './context.js';
-import { mapError, messageOf } from './errors.js';
+import { ClientClosedError, mapError, messageOf } from './errors.js';
 import { errorBody } from './openai-format.js';
 
 /** The signal of one answer: the model timeout, and the client going away. */
@@ -13,7 +13,7 @@ export function answerSignal(
   // The response's close (not the request's, which fires once the body is read) means the
   // client went away before the answer was finished.
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) client.abort(new Error('client closed the connection'));
+    if (!reply.raw.writableFinished) client.abort(new ClientClosedError());
   });
   return { signal: AbortSignal.any([timeout, client.signal]), timeout };
 }

@@ -1,6 +1,7 @@
 import {
   type ExactStore,
   type HitGuard,
+  type MetricsSnapshot,
   SemanticCache,
   type SemanticCacheOptions,
   StandInChatModel,
@@ -50,6 +51,14 @@ export function composeCache(
     ...extra,
   });
   return { cache, model, embedder, failures };
+}
+
+/**
+ * Calls to `store` that failed plus those its open circuit breaker skipped: with the breaker,
+ * a dead store is called a few times and then skipped, and both count as failures of the store.
+ */
+export function storeFailures(m: MetricsSnapshot, store: string): number {
+  return (m.errors[store] ?? 0) + (m.errors[`${store}:circuit-open`] ?? 0);
 }
 
 /** `n` distinct prompts that no default rule treats specially. */
