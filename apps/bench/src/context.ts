@@ -25,6 +25,8 @@ export interface BenchContext {
   cacheDir: string | undefined;
   /** Build PGlite databases above 10,000 vectors when no cached image exists (slow). */
   buildLargePglite: boolean;
+  /** Whether to run the hnswlib-node peer (off with `--no-hnswlib`; skipped anyway when absent). */
+  hnswlib: boolean;
   /** hnswlib graph degree. */
   hnswM: number;
   /** hnswlib build-time candidate list size. */

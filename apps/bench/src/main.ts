@@ -91,6 +91,7 @@ function program(): Command {
       'build PGlite databases above 10,000 vectors when none is cached (tens of minutes)',
       false,
     )
+    .option('--no-hnswlib', 'skip the hnswlib-node peer (it is skipped anyway when not installed)')
     .option('--hnsw-m <n>', 'hnswlib graph degree M', integer, 32)
     .option('--hnsw-ef-construction <n>', 'hnswlib efConstruction', integer, 64);
 }
@@ -114,6 +115,7 @@ export async function runBench(argv: readonly string[]): Promise<BenchOutcome> {
     evalDir: string;
     cacheDir: string | false;
     buildLargePglite: boolean;
+    hnswlib: boolean;
     hnswM: number;
     hnswEfConstruction: number;
   }>();
@@ -127,6 +129,7 @@ export async function runBench(argv: readonly string[]): Promise<BenchOutcome> {
     evalDir: opts.evalDir,
     cacheDir: opts.cacheDir === false ? undefined : opts.cacheDir,
     buildLargePglite: opts.buildLargePglite,
+    hnswlib: opts.hnswlib,
     hnswM: opts.hnswM,
     hnswEfConstruction: opts.hnswEfConstruction,
     report,

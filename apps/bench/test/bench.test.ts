@@ -45,6 +45,29 @@ describe('statistics', () => {
   });
 });
 
+describe('pnpm bench without hnswlib', () => {
+  it('skips the hnswlib rows and writes its keys as null', async () => {
+    const file = join(dir, 'no-hnswlib.json');
+    const { failedSections } = await runBench([
+      '--no-redis',
+      '--tiny',
+      '--only',
+      'ann',
+      '--json',
+      file,
+      '--no-cache-dir',
+      '--no-hnswlib',
+    ]);
+    expect(failedSections).toEqual([]);
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    expect(report.hnswlib.available).toBe(false);
+    for (const key of ['p50Us', 'p99Us', 'recall', 'buildMs', 'bytesPerEntry']) {
+      expect(report.hnswlib[key], `hnswlib.${key}`).toBeNull();
+    }
+    expect(typeof report.lsh.p99Us).toBe('number');
+  }, 120_000);
+});
+
 // Runs every section that needs no server at tiny sizes and checks the shape of the report;
 // the figures themselves are not judged (benchmarks are scripts, not timed tests).
 describe('pnpm bench --tiny', () => {
@@ -75,7 +98,8 @@ describe('pnpm bench --tiny', () => {
     expect(report.lsh.recall).toBeGreaterThanOrEqual(0);
     expect(report.lsh.recall).toBeLessThanOrEqual(1);
     expect(typeof report.bruteForce.p99Us).toBe('number');
-    expect(typeof report.hnswlib.p99Us).toBe('number');
+    // hnswlib-node is optional: where it did not build, its figures are null.
+    expect(typeof report.hnswlib.p99Us).toBe(report.hnswlib.available ? 'number' : 'object');
     expect(typeof report.semanticOverheadOverEmbed).toBe('number');
     expect(typeof report.semantic.overheadPaired).toBe('number');
     // Every lookup was paired with a direct embedding of the same text.
