@@ -68,6 +68,50 @@ describe('pnpm bench without hnswlib', () => {
   }, 120_000);
 });
 
+describe('pnpm bench --only scale', () => {
+  it('reports every size, the peers, the real set and the byte budget', async () => {
+    const file = join(dir, 'scale.json');
+    const { failedSections } = await runBench([
+      '--no-redis',
+      '--tiny',
+      '--only',
+      'scale',
+      '--scale-sizes',
+      '1500,3000',
+      '--scale-dimension',
+      '64',
+      '--scale-hnsw-max',
+      '1500',
+      '--json',
+      file,
+      '--no-cache-dir',
+      '--hnsw-m',
+      '8',
+      '--hnsw-ef-construction',
+      '16',
+    ]);
+    expect(failedSections).toEqual([]);
+    const { scale } = JSON.parse(readFileSync(file, 'utf8'));
+    expect(scale.dimension).toBe(64);
+    for (const label of ['1500', '3k']) {
+      const lsh = scale[`lsh${label}`];
+      for (const key of ['recall', 'p50Us', 'p99Us', 'buildMs', 'bytesPerEntry', 'rssBytes']) {
+        expect(typeof lsh[key], `lsh${label}.${key}`).toBe('number');
+      }
+      expect(lsh.recall).toBeGreaterThanOrEqual(0);
+      expect(lsh.recall).toBeLessThanOrEqual(1);
+      expect(typeof scale[`bruteForce${label}`].p99Us).toBe('number');
+    }
+    // hnswlib is built up to --scale-hnsw-max only (and only where it is installed).
+    expect(scale.hnswlib3k.p99Us).toBeNull();
+    expect(typeof scale.hnswlib1500.p99Us).toBe(scale.hnswlib1500.available ? 'number' : 'object');
+    expect(typeof scale.real.recall).toBe('number');
+    expect(scale.budget.underBudget).toBe(true);
+    expect(scale.budget.peakBytes).toBeLessThanOrEqual(scale.budget.maxBytes);
+    expect(scale.budget.entries).toBeLessThan(scale.budget.inserted);
+  }, 300_000);
+});
+
 // Runs every section that needs no server at tiny sizes and checks the shape of the report;
 // the figures themselves are not judged (benchmarks are scripts, not timed tests).
 describe('pnpm bench --tiny', () => {

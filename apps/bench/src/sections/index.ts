@@ -3,6 +3,7 @@ import { annSection } from './ann.js';
 import { exactSection } from './exact.js';
 import { pgvectorSection } from './pgvector.js';
 import { realSection } from './real.js';
+import { scaleSection } from './scale.js';
 import { semanticSection } from './semantic.js';
 import { throughputSection } from './throughput.js';
 
@@ -14,6 +15,7 @@ export const SECTIONS = {
   real: realSection,
   pgvector: pgvectorSection,
   ann: annSection,
+  scale: scaleSection,
 } satisfies Record<string, (ctx: BenchContext) => Promise<void>>;
 
 /** Name of a section (`--only`). */
