@@ -78,7 +78,7 @@ export async function scaleSection(ctx: BenchContext): Promise<void> {
     fullGc();
     const label = sizeLabel(size);
     // Fewer queries at a million: each exact scan reads 1.5 GB.
-    const queryCount = sized(ctx, size > 200_000 ? 300 : 1_000, 200, 20);
+    const queryCount = sized(ctx, size > 200_000 ? 200 : 1_000, 200, 20);
     const data = makePlantedDataset({ size, dimension, queries: queryCount, seed: ctx.seed });
     const source: VectorSource = { size, row: (i: number) => rowOf(data, i) };
 
