@@ -25,6 +25,14 @@ export interface BenchContext {
   cacheDir: string | undefined;
   /** Build PGlite databases above 10,000 vectors when no cached image exists (slow). */
   buildLargePglite: boolean;
+  /** Vector length of the `scale` section's generated data (the default embedder's). */
+  scaleDimension: number;
+  /** Store sizes of the `scale` section; undefined: by the size tier. */
+  scaleSizes: number[] | undefined;
+  /** Largest size the `scale` section builds hnswlib at (its build is the slow part). */
+  scaleHnswMax: number;
+  /** Whether to run the hnswlib-node peer (off with `--no-hnswlib`; skipped anyway when absent). */
+  hnswlib: boolean;
   /** hnswlib graph degree. */
   hnswM: number;
   /** hnswlib build-time candidate list size. */

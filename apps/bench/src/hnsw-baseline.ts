@@ -1,7 +1,55 @@
-import hnswlib from 'hnswlib-node';
-import { sampleLatencies } from './measure.js';
+import { createRequire } from 'node:module';
+import { fastestOf, sampleLatencies } from './measure.js';
 import { type LatencySummary, type RecallFigures, recallOf, summarize } from './stats.js';
 import type { VectorSource } from './vector-run.js';
+
+/** The part of hnswlib-node's index the baseline uses (typed here: the package is optional). */
+interface HnswIndex {
+  initIndex(options: {
+    maxElements: number;
+    m: number;
+    efConstruction: number;
+    randomSeed: number;
+  }): void;
+  addPoint(point: number[], label: number): void;
+  setEf(ef: number): void;
+  searchKnn(query: number[], k: number): { distances: number[]; neighbors: number[] };
+}
+
+/** The part of the hnswlib-node module the baseline uses. */
+export interface HnswModule {
+  HierarchicalNSW: new (space: 'ip' | 'l2' | 'cosine', dimension: number) => HnswIndex;
+}
+
+/** Whether the optional peer loaded: the module, or why it is absent. */
+export type HnswAvailability =
+  | { available: true; module: HnswModule }
+  | { available: false; reason: string };
+
+let loaded: HnswAvailability | undefined;
+
+/**
+ * Loads hnswlib-node, an optional dependency of the bench: it compiles with node-gyp on install,
+ * so a machine without a C++ toolchain has no working copy. Returns why when it cannot load.
+ */
+export function loadHnswlib(enabled = true): HnswAvailability {
+  if (!enabled) return { available: false, reason: 'hnswlib skipped (--no-hnswlib)' };
+  if (loaded === undefined) {
+    try {
+      const module = createRequire(import.meta.url)('hnswlib-node') as HnswModule;
+      if (typeof module.HierarchicalNSW !== 'function')
+        throw new Error('no HierarchicalNSW export');
+      loaded = { available: true, module };
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      loaded = {
+        available: false,
+        reason: `hnswlib-node is not installed or did not build (${message}); its rows are skipped`,
+      };
+    }
+  }
+  return loaded;
+}
 
 /** Options of {@link runHnswBaseline}. */
 export interface HnswOptions {
@@ -45,6 +93,8 @@ export interface HnswFigures {
   latency: LatencySummary;
   /** Recall at `ef`. */
   recall: RecallFigures;
+  /** Per query, the fastest of three more searches: what pre-emption by other processes hides. */
+  fastestOf3: LatencySummary;
 }
 
 /**
@@ -55,6 +105,7 @@ export interface HnswFigures {
  * type, so the conversion is not charged to it.
  */
 export async function runHnswBaseline(
+  hnswlib: HnswModule,
   source: VectorSource,
   queries: readonly Float32Array[],
   truth: readonly (readonly number[])[],
@@ -117,5 +168,34 @@ export async function runHnswBaseline(
     reachedTarget,
     latency: summarize(samples),
     recall: recallOf(truth, results),
+    fastestOf3: await fastestOf(3, plain.length, (i) => {
+      index.searchKnn(plain[i] as number[], options.k);
+    }),
+  };
+}
+
+/**
+ * The JSON figures of one hnswlib run; every key present and null when hnswlib-node is absent,
+ * so a report always has the same shape.
+ */
+export function hnswReport(
+  hnsw: HnswFigures | undefined,
+  settings: { hnswM: number; hnswEfConstruction: number },
+): Record<string, unknown> {
+  return {
+    available: hnsw !== undefined,
+    p50Us: hnsw?.latency.p50Us ?? null,
+    p99Us: hnsw?.latency.p99Us ?? null,
+    meanUs: hnsw?.latency.meanUs ?? null,
+    recall: hnsw?.recall.recall ?? null,
+    ef: hnsw?.ef ?? null,
+    reachedTarget: hnsw?.reachedTarget ?? null,
+    m: settings.hnswM,
+    efConstruction: settings.hnswEfConstruction,
+    buildMs: hnsw?.buildMs ?? null,
+    bytesPerEntry: hnsw?.bytesPerEntry ?? null,
+    fastestOf3P50Us: hnsw?.fastestOf3.p50Us ?? null,
+    fastestOf3P99Us: hnsw?.fastestOf3.p99Us ?? null,
+    sweep: hnsw?.sweep ?? null,
   };
 }

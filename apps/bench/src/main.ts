@@ -30,6 +30,10 @@ function integer(value: string): number {
   return n;
 }
 
+function integerList(value: string): number[] {
+  return value.split(',').map((s) => integer(s.trim()));
+}
+
 function sectionList(value: string): SectionName[] {
   const names = value
     .split(',')
@@ -91,6 +95,24 @@ function program(): Command {
       'build PGlite databases above 10,000 vectors when none is cached (tens of minutes)',
       false,
     )
+    .option(
+      '--scale-dimension <n>',
+      'vector length of the scale section (the default embedder all-MiniLM-L6-v2 is 384-d)',
+      integer,
+      384,
+    )
+    .option(
+      '--scale-sizes <list>',
+      'comma-separated store sizes of the scale section (default 10000,100000,1000000)',
+      integerList,
+    )
+    .option(
+      '--scale-hnsw-max <n>',
+      'largest size the scale section builds hnswlib at (a million takes far longer than LSH)',
+      integer,
+      100_000,
+    )
+    .option('--no-hnswlib', 'skip the hnswlib-node peer (it is skipped anyway when not installed)')
     .option('--hnsw-m <n>', 'hnswlib graph degree M', integer, 32)
     .option('--hnsw-ef-construction <n>', 'hnswlib efConstruction', integer, 64);
 }
@@ -114,6 +136,10 @@ export async function runBench(argv: readonly string[]): Promise<BenchOutcome> {
     evalDir: string;
     cacheDir: string | false;
     buildLargePglite: boolean;
+    scaleDimension: number;
+    scaleSizes?: number[];
+    scaleHnswMax: number;
+    hnswlib: boolean;
     hnswM: number;
     hnswEfConstruction: number;
   }>();
@@ -127,6 +153,10 @@ export async function runBench(argv: readonly string[]): Promise<BenchOutcome> {
     evalDir: opts.evalDir,
     cacheDir: opts.cacheDir === false ? undefined : opts.cacheDir,
     buildLargePglite: opts.buildLargePglite,
+    scaleDimension: opts.scaleDimension,
+    scaleSizes: opts.scaleSizes,
+    scaleHnswMax: opts.scaleHnswMax,
+    hnswlib: opts.hnswlib,
     hnswM: opts.hnswM,
     hnswEfConstruction: opts.hnswEfConstruction,
     report,

@@ -45,6 +45,73 @@ describe('statistics', () => {
   });
 });
 
+describe('pnpm bench without hnswlib', () => {
+  it('skips the hnswlib rows and writes its keys as null', async () => {
+    const file = join(dir, 'no-hnswlib.json');
+    const { failedSections } = await runBench([
+      '--no-redis',
+      '--tiny',
+      '--only',
+      'ann',
+      '--json',
+      file,
+      '--no-cache-dir',
+      '--no-hnswlib',
+    ]);
+    expect(failedSections).toEqual([]);
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    expect(report.hnswlib.available).toBe(false);
+    for (const key of ['p50Us', 'p99Us', 'recall', 'buildMs', 'bytesPerEntry']) {
+      expect(report.hnswlib[key], `hnswlib.${key}`).toBeNull();
+    }
+    expect(typeof report.lsh.p99Us).toBe('number');
+  }, 120_000);
+});
+
+describe('pnpm bench --only scale', () => {
+  it('reports every size, the peers, the real set and the byte budget', async () => {
+    const file = join(dir, 'scale.json');
+    const { failedSections } = await runBench([
+      '--no-redis',
+      '--tiny',
+      '--only',
+      'scale',
+      '--scale-sizes',
+      '1500,3000',
+      '--scale-dimension',
+      '64',
+      '--scale-hnsw-max',
+      '1500',
+      '--json',
+      file,
+      '--no-cache-dir',
+      '--hnsw-m',
+      '8',
+      '--hnsw-ef-construction',
+      '16',
+    ]);
+    expect(failedSections).toEqual([]);
+    const { scale } = JSON.parse(readFileSync(file, 'utf8'));
+    expect(scale.dimension).toBe(64);
+    for (const label of ['1500', '3k']) {
+      const lsh = scale[`lsh${label}`];
+      for (const key of ['recall', 'p50Us', 'p99Us', 'buildMs', 'bytesPerEntry', 'rssBytes']) {
+        expect(typeof lsh[key], `lsh${label}.${key}`).toBe('number');
+      }
+      expect(lsh.recall).toBeGreaterThanOrEqual(0);
+      expect(lsh.recall).toBeLessThanOrEqual(1);
+      expect(typeof scale[`bruteForce${label}`].p99Us).toBe('number');
+    }
+    // hnswlib is built up to --scale-hnsw-max only (and only where it is installed).
+    expect(scale.hnswlib3k.p99Us).toBeNull();
+    expect(typeof scale.hnswlib1500.p99Us).toBe(scale.hnswlib1500.available ? 'number' : 'object');
+    expect(typeof scale.real.recall).toBe('number');
+    expect(scale.budget.underBudget).toBe(true);
+    expect(scale.budget.peakBytes).toBeLessThanOrEqual(scale.budget.maxBytes);
+    expect(scale.budget.entries).toBeLessThan(scale.budget.inserted);
+  }, 300_000);
+});
+
 // Runs every section that needs no server at tiny sizes and checks the shape of the report;
 // the figures themselves are not judged (benchmarks are scripts, not timed tests).
 describe('pnpm bench --tiny', () => {
@@ -75,7 +142,8 @@ describe('pnpm bench --tiny', () => {
     expect(report.lsh.recall).toBeGreaterThanOrEqual(0);
     expect(report.lsh.recall).toBeLessThanOrEqual(1);
     expect(typeof report.bruteForce.p99Us).toBe('number');
-    expect(typeof report.hnswlib.p99Us).toBe('number');
+    // hnswlib-node is optional: where it did not build, its figures are null.
+    expect(typeof report.hnswlib.p99Us).toBe(report.hnswlib.available ? 'number' : 'object');
     expect(typeof report.semanticOverheadOverEmbed).toBe('number');
     expect(typeof report.semantic.overheadPaired).toBe('number');
     // Every lookup was paired with a direct embedding of the same text.

@@ -32,6 +32,19 @@ export class HeadTable {
     return this.keys.byteLength + this.heads.byteLength;
   }
 
+  /** Bytes a `set` of a new bucket would add now (the table doubles when half full), else 0. */
+  get growthBytes(): number {
+    return (this.count + 1) * 2 > this.heads.length ? this.byteLength : 0;
+  }
+
+  /** Calls `fn` with every non-empty bucket and its head slot. */
+  forEach(fn: (key: number, head: number) => void): void {
+    for (let i = 0; i < this.heads.length; i++) {
+      const head = this.heads[i] as number;
+      if (head !== VACANT) fn(this.keys[i] as number, head);
+    }
+  }
+
   /** The head slot of bucket `key`, or -1 when the bucket is empty. */
   get(key: number): number {
     const keys = this.keys;

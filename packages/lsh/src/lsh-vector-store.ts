@@ -1,6 +1,7 @@
 import {
   assertValidVector,
   ClosedError,
+  InvalidOptionError,
   InvalidRequestError,
   type VectorMatch,
   type VectorRecord,
@@ -8,21 +9,33 @@ import {
   type VectorStore,
 } from '@cache/core';
 import { hammingLimit, popcount32, similarityFromHamming } from './bits.js';
+import { BucketHeads } from './bucket-heads.js';
 import { HadamardProjector } from './hadamard.js';
-import { HeadTable } from './head-table.js';
 import { type LshVectorStoreOptions, type ResolvedLshOptions, resolveOptions } from './options.js';
 import { Xoshiro128 } from './prng.js';
+import { encodeUnit } from './vector-codes.js';
 
-/** Memory held by the store's typed arrays, in bytes (key strings and Map overhead excluded). */
+/** Memory held by the store, in bytes. */
 export interface LshMemoryStats {
   /** Live records. */
   entries: number;
   /** Allocated record slots. */
   capacity: number;
-  /** Float32 unit vectors (capacity × dimension × 4). */
+  /** Vector codes: capacity × (dimension × 3 + 8) (Int8 coarse, Int16 fine, two scales). */
   vectorBytes: number;
   /** Sketches, table links, expiry, scope ids and bucket heads. */
   indexBytes: number;
+  /** Bucket heads alone (part of indexBytes). */
+  headBytes: number;
+  /**
+   * Estimate of what the keys cost: 2 bytes per UTF-16 unit plus 64 per key (string header, Map
+   * entry) and 8 per slot (the slot-to-key array).
+   */
+  keyBytes: number;
+  /** vectorBytes + indexBytes + keyBytes: what `maxBytes` bounds. */
+  totalBytes: number;
+  /** The byte budget (`maxBytes`), Infinity when unbounded. */
+  maxBytes: number;
   /** (vectorBytes + indexBytes) ÷ entries, or 0 when empty. */
   bytesPerEntry: number;
   /** indexBytes ÷ entries, or 0 when empty. */
@@ -44,7 +57,6 @@ export interface LshSearchStats {
 }
 
 const EMPTY = -1;
-const DIRECT_HEAD_MAX_PLANES = 16;
 const MAX_PROBES = 64;
 const ADAPTIVE_FROM = 0.85;
 
@@ -56,8 +68,11 @@ const ADAPTIVE_FROM = 0.85;
  * bits drawn (by the seeded PRNG) from that pool. A search probes `probes` buckets per table
  * (multi-probe: least-confident bits flipped), drops candidates of other scopes, expired ones
  * and those whose sketch is too far in Hamming distance, then checks the exact cosine
- * similarity against `minSimilarity` (`verify`, default on). Vectors are kept as Float32 unit
- * vectors, so a check is one dot product. Beyond `maxEntries` the least recently used record is
+ * similarity against `minSimilarity` (`verify`, default on). Unit vectors are kept as an Int8
+ * code (scanned first: its dot product bounds the cosine within half a code step per component)
+ * and an Int16 code of its residual, added only for candidates that can still reach the floor:
+ * together they restore the vector as closely as float32 does, in 3 bytes per component instead
+ * of 4. Beyond `maxEntries` records, or `maxBytes` bytes, the least recently used record is
  * evicted. Results are approximate: a true match can be missed, never invented (with `verify`).
  */
 export class LshVectorStore implements VectorStore {
@@ -81,12 +96,20 @@ export class LshVectorStore implements VectorStore {
   private readonly planes: number;
   private readonly tableCount: number;
   private readonly tableBits: Uint16Array;
-  private readonly directHeads: Int32Array[] | undefined;
-  private readonly hashedHeads: HeadTable[] | undefined;
+  private heads: BucketHeads[];
 
   private capacity: number;
   private highWater = 0;
-  private vectors: Float32Array;
+  /** Bytes of one slot across every per-slot array (slot-to-key array included). */
+  private readonly slotBytes: number;
+  /** Sum of {@link keyCost} over the keys held. */
+  private keyBytes = 0;
+  /** Int8 coarse codes, `dimension` per slot. */
+  private coarse: Int8Array;
+  /** Int16 codes of the coarse codes' residuals, `dimension` per slot. */
+  private fine: Int16Array;
+  /** Per slot, the coarse and the fine step. */
+  private scales: Float32Array;
   /**
    * One row per slot: [search stamp, scope id + 1 (0 = free), sketch words...]. Interleaved so a
    * candidate check touches one cache line instead of one per array.
@@ -96,14 +119,6 @@ export class LshVectorStore implements VectorStore {
   private nextLink: Int32Array;
   private prevLink: Int32Array;
   private expires: Float64Array;
-  /**
-   * Per slot, the norms of the stored unit vector from each checkpoint to the end: with the
-   * query's, they bound what the rest of a dot product can add (Cauchy–Schwarz), so a cosine
-   * that cannot reach the floor is abandoned early. Exact results are unchanged.
-   */
-  private tailNorms: Float32Array;
-  private readonly checkpoints: Int32Array;
-  private readonly queryTails: Float64Array;
   private slotKeys: (string | undefined)[];
   private freeSlots: number[] = [];
   private readonly keyToSlot = new Map<string, number>();
@@ -118,6 +133,9 @@ export class LshVectorStore implements VectorStore {
   private readonly confidence: Float64Array;
   private readonly querySketch: Uint32Array;
   private readonly query: Float64Array;
+  /** Sum of |q_i| of the current query: with a code step, it bounds the code's error. */
+  private queryAbsSum = 0;
+  private readonly unit: Float64Array;
   private readonly lowPositions: Int32Array;
   private readonly lowConfidence: Float64Array;
   private readonly heapScore: Float64Array;
@@ -155,32 +173,24 @@ export class LshVectorStore implements VectorStore {
         this.tableBits[t * o.planes + j] = chosen;
       }
     }
-    if (o.planes <= DIRECT_HEAD_MAX_PLANES) {
-      this.directHeads = Array.from({ length: o.tables }, () =>
-        new Int32Array(2 ** o.planes).fill(EMPTY),
-      );
-    } else {
-      this.hashedHeads = Array.from({ length: o.tables }, () => new HeadTable());
-    }
-    this.capacity = Math.min(o.initialCapacity, o.maxEntries);
-    this.vectors = new Float32Array(this.capacity * o.dimension);
+    this.heads = Array.from({ length: o.tables }, () => new BucketHeads(o.planes));
     this.stride = 2 + this.words;
+    this.slotBytes = o.dimension * 3 + 8 + this.stride * 4 + o.tables * 8 + 8 + 8;
+    this.capacity = Math.min(o.initialCapacity, o.maxEntries);
+    this.coarse = new Int8Array(this.capacity * o.dimension);
+    this.fine = new Int16Array(this.capacity * o.dimension);
+    this.scales = new Float32Array(this.capacity * 2);
     this.rows = new Uint32Array(this.capacity * this.stride);
     this.nextLink = new Int32Array(this.capacity * o.tables);
     this.prevLink = new Int32Array(this.capacity * o.tables);
     this.expires = new Float64Array(this.capacity);
-    // Multiples of 4, so the unrolled dot product sums in the same order with or without them.
-    const marks =
-      o.dimension >= 64 ? [o.dimension >> 3, (3 * o.dimension) >> 4].map((m) => m * 4) : [];
-    this.checkpoints = Int32Array.from(marks);
-    this.queryTails = new Float64Array(marks.length);
-    this.tailNorms = new Float32Array(this.capacity * marks.length);
     this.slotKeys = new Array(this.capacity).fill(undefined);
 
     this.projection = new Float64Array(o.poolBits);
     this.confidence = new Float64Array(o.poolBits);
     this.querySketch = new Uint32Array(this.words);
     this.query = new Float64Array(o.dimension);
+    this.unit = new Float64Array(o.dimension);
     const maxProbes = o.adaptiveProbes ? MAX_PROBES : o.probes;
     const low = Math.max(1, Math.min(o.planes, maxProbes - 1));
     this.lowPositions = new Int32Array(low);
@@ -188,6 +198,12 @@ export class LshVectorStore implements VectorStore {
     this.heapScore = new Float64Array(2 * maxProbes + 2);
     this.heapMask = new Int32Array(2 * maxProbes + 2);
     this.baseKeys = new Uint32Array(o.tables);
+    const empty = this.bytesHeld();
+    if (o.maxBytes < 2 * empty) {
+      throw new InvalidOptionError(
+        `LshVectorStore: maxBytes ${o.maxBytes} leaves no room for records: the empty store holds ${empty} bytes (${this.capacity} initial slots of ${this.slotBytes} bytes); allow at least twice that, or lower initialCapacity.`,
+      );
+    }
   }
 
   /** Number of records held (expired ones not yet purged included). */
@@ -262,7 +278,8 @@ export class LshVectorStore implements VectorStore {
     if (this.closed) return;
     this.resetAll();
     this.closed = true;
-    this.vectors = new Float32Array(0);
+    this.coarse = new Int8Array(0);
+    this.fine = new Int16Array(0);
     this.rows = new Uint32Array(0);
     this.nextLink = new Int32Array(0);
     this.prevLink = new Int32Array(0);
@@ -290,28 +307,38 @@ export class LshVectorStore implements VectorStore {
     return Uint32Array.from(this.querySketch);
   }
 
-  /** Bytes held by typed arrays, in total and per entry. */
+  /** Bytes held, in total and per entry (typed arrays counted exactly, keys estimated). */
   memory(): LshMemoryStats {
     const entries = this.keyToSlot.size;
-    const vectorBytes = this.vectors.byteLength;
-    let heads = 0;
-    if (this.directHeads) for (const h of this.directHeads) heads += h.byteLength;
-    if (this.hashedHeads) for (const h of this.hashedHeads) heads += h.byteLength;
+    const vectorBytes = this.coarse.byteLength + this.fine.byteLength + this.scales.byteLength;
+    let headBytes = 0;
+    for (const h of this.heads) headBytes += h.byteLength;
     const indexBytes =
       this.rows.byteLength +
       this.nextLink.byteLength +
       this.prevLink.byteLength +
       this.expires.byteLength +
-      this.tailNorms.byteLength +
-      heads;
+      headBytes;
+    const keyBytes = this.keyBytes + 8 * this.capacity;
     return {
       entries,
       capacity: this.capacity,
       vectorBytes,
       indexBytes,
+      headBytes,
+      keyBytes,
+      totalBytes: vectorBytes + indexBytes + keyBytes,
+      maxBytes: this.settings.maxBytes,
       bytesPerEntry: entries === 0 ? 0 : (vectorBytes + indexBytes) / entries,
       indexBytesPerEntry: entries === 0 ? 0 : indexBytes / entries,
     };
+  }
+
+  /** What `maxBytes` bounds: every per-slot array, the bucket heads and the keys' estimate. */
+  private bytesHeld(): number {
+    let heads = 0;
+    for (const h of this.heads) heads += h.byteLength;
+    return this.capacity * this.slotBytes + heads + this.keyBytes;
   }
 
   private searchPrepared(
@@ -328,8 +355,13 @@ export class LshVectorStore implements VectorStore {
       sum += x * x;
     }
     const inv = 1 / Math.sqrt(sum);
-    for (let i = 0; i < dim; i++) q[i] = (vector[i] as number) * inv;
-    tailsInto(q, 0, dim, this.checkpoints, this.queryTails, 0);
+    let absSum = 0;
+    for (let i = 0; i < dim; i++) {
+      const x = (vector[i] as number) * inv;
+      q[i] = x;
+      absSum += Math.abs(x);
+    }
+    this.queryAbsSum = absSum;
 
     this.sketchInto(vector, this.querySketch);
     const conf = this.confidence;
@@ -506,14 +538,13 @@ export class LshVectorStore implements VectorStore {
     const epoch = this.epoch;
     const qs = this.querySketch;
     const q = this.query;
-    const vectors = this.vectors;
+    const coarse = this.coarse;
+    const fine = this.fine;
+    const scales = this.scales;
+    const qAbs = this.queryAbsSum;
     const next = this.nextLink;
     const verify = this.settings.verify;
     const stats = this.lastSearch;
-    const checkpoints = this.checkpoints;
-    const C = checkpoints.length;
-    const qTails = this.queryTails;
-    const tails = this.tailNorms;
     stats.buckets++;
     let slot = this.head(t, bucket);
     while (slot !== EMPTY) {
@@ -538,34 +569,36 @@ export class LshVectorStore implements VectorStore {
                 let d2 = 0;
                 let d3 = 0;
                 let i = 0;
-                let abandoned = false;
-                for (let c = 0; c < C; c++) {
-                  const end = checkpoints[c] as number;
-                  for (; i < end; i += 4) {
-                    d0 += (q[i] as number) * (vectors[vo + i] as number);
-                    d1 += (q[i + 1] as number) * (vectors[vo + i + 1] as number);
-                    d2 += (q[i + 2] as number) * (vectors[vo + i + 2] as number);
-                    d3 += (q[i + 3] as number) * (vectors[vo + i + 3] as number);
-                  }
-                  const rest = (qTails[c] as number) * (tails[slot * C + c] as number);
-                  // The margin covers float rounding of the norms: never abandon a true match.
-                  if (d0 + d1 + d2 + d3 + rest * (1 + 1e-6) + 1e-6 < this.floor) {
-                    abandoned = true;
-                    break;
-                  }
+                for (; i + 3 < dim; i += 4) {
+                  d0 += (q[i] as number) * (coarse[vo + i] as number);
+                  d1 += (q[i + 1] as number) * (coarse[vo + i + 1] as number);
+                  d2 += (q[i + 2] as number) * (coarse[vo + i + 2] as number);
+                  d3 += (q[i + 3] as number) * (coarse[vo + i + 3] as number);
                 }
-                if (abandoned) {
+                for (; i < dim; i++) d0 += (q[i] as number) * (coarse[vo + i] as number);
+                const s1 = scales[2 * slot] as number;
+                const s2 = scales[2 * slot + 1] as number;
+                const rough = s1 * (d0 + d1 + d2 + d3);
+                // Each component's fine part is at most (s1 + s2) / 2, so the fine dot product
+                // adds at most Σ|q_i|·(s1 + s2)/2: a candidate below the floor by more is
+                // skipped, the same ones the full dot product would reject (the margin covers
+                // float rounding).
+                if (rough + qAbs * (s1 + s2) * 0.5 * (1 + 1e-6) + 1e-9 < this.floor) {
                   slot = next[slot * T + t] as number;
                   continue;
                 }
-                for (; i + 3 < dim; i += 4) {
-                  d0 += (q[i] as number) * (vectors[vo + i] as number);
-                  d1 += (q[i + 1] as number) * (vectors[vo + i + 1] as number);
-                  d2 += (q[i + 2] as number) * (vectors[vo + i + 2] as number);
-                  d3 += (q[i + 3] as number) * (vectors[vo + i + 3] as number);
+                d0 = 0;
+                d1 = 0;
+                d2 = 0;
+                d3 = 0;
+                for (i = 0; i + 3 < dim; i += 4) {
+                  d0 += (q[i] as number) * (fine[vo + i] as number);
+                  d1 += (q[i + 1] as number) * (fine[vo + i + 1] as number);
+                  d2 += (q[i + 2] as number) * (fine[vo + i + 2] as number);
+                  d3 += (q[i + 3] as number) * (fine[vo + i + 3] as number);
                 }
-                for (; i < dim; i++) d0 += (q[i] as number) * (vectors[vo + i] as number);
-                const sim = d0 + d1 + d2 + d3;
+                for (; i < dim; i++) d0 += (q[i] as number) * (fine[vo + i] as number);
+                const sim = rough + s2 * (d0 + d1 + d2 + d3);
                 if (sim >= this.minSimilarity) this.offer(slot, sim, k);
               } else {
                 this.offer(slot, similarityFromHamming(hamming, this.settings.poolBits), k);
@@ -606,11 +639,21 @@ export class LshVectorStore implements VectorStore {
   }
 
   private insert(record: VectorRecord): void {
-    if (this.keyToSlot.size >= this.settings.maxEntries) {
-      const oldest = this.keyToSlot.values().next().value as number;
-      this.removeSlot(oldest);
+    if (this.keyToSlot.size >= this.settings.maxEntries) this.evictOldest();
+    const cost = keyCost(record.key);
+    const budget = this.settings.maxBytes;
+    if (budget !== Number.POSITIVE_INFINITY) {
+      // Room for the key, for the head tables this record's buckets may grow (counted as if every
+      // bucket were new) and for a slot: a free one, or growth that fits; else the oldest goes.
+      while (
+        this.keyToSlot.size > 0 &&
+        this.bytesHeld() + cost + this.headGrowthBytes() + this.slotGrowthBytes(cost) > budget
+      ) {
+        this.evictOldest();
+      }
     }
-    const slot = this.allocate();
+    this.keyBytes += cost;
+    const slot = this.allocate(cost);
     const dim = this.dimension;
     const v = record.vector;
     let sum = 0;
@@ -619,10 +662,9 @@ export class LshVectorStore implements VectorStore {
       sum += x * x;
     }
     const inv = 1 / Math.sqrt(sum);
-    const vo = slot * dim;
-    for (let i = 0; i < dim; i++) this.vectors[vo + i] = (v[i] as number) * inv;
-    const C = this.checkpoints.length;
-    tailsInto(this.vectors, vo, dim, this.checkpoints, this.tailNorms, slot * C);
+    const unit = this.unit;
+    for (let i = 0; i < dim; i++) unit[i] = (v[i] as number) * inv;
+    encodeUnit(unit, dim, this.coarse, this.fine, this.scales, slot);
     const sketch = this.rows.subarray(slot * this.stride + 2, (slot + 1) * this.stride);
     this.sketchInto(v, sketch);
     this.expires[slot] = record.expiresAt ?? Number.POSITIVE_INFINITY;
@@ -659,6 +701,7 @@ export class LshVectorStore implements VectorStore {
     }
     const key = this.slotKeys[slot] as string;
     this.keyToSlot.delete(key);
+    this.keyBytes -= keyCost(key);
     this.slotKeys[slot] = undefined;
     const scopeId = (this.rows[slot * this.stride + 1] as number) - 1;
     const count = (this.scopeCounts.get(scopeId) ?? 1) - 1;
@@ -673,35 +716,85 @@ export class LshVectorStore implements VectorStore {
     this.freeSlots.push(slot);
   }
 
-  private allocate(): number {
+  private evictOldest(): void {
+    this.removeSlot(this.keyToSlot.values().next().value as number);
+  }
+
+  /** At most the bytes the bucket heads can grow by when one record is added. */
+  private headGrowthBytes(): number {
+    let bytes = 0;
+    for (const h of this.heads) bytes += h.growthBytes;
+    return bytes;
+  }
+
+  /** Bytes the per-slot arrays grow by to place one more record (0 with a free slot). */
+  private slotGrowthBytes(cost: number): number {
+    if (this.freeSlots.length > 0 || this.highWater < this.capacity) return 0;
+    const capacity = this.grownCapacity(cost);
+    // Growth that does not fit: the caller evicts, which frees a slot.
+    return capacity === this.capacity
+      ? Number.POSITIVE_INFINITY
+      : (capacity - this.capacity) * this.slotBytes;
+  }
+
+  /**
+   * The capacity to grow to: a quarter more (at least 256 slots more), so the unused reserve
+   * stays below a fifth of the arrays, capped by `maxEntries` and by what fits in `maxBytes`
+   * next to the key of `cost` bytes and the heads' possible growth. The current capacity when
+   * nothing fits.
+   */
+  private grownCapacity(cost: number): number {
+    let capacity = Math.min(
+      this.settings.maxEntries,
+      Math.max(this.capacity + 256, Math.ceil(this.capacity * 1.25)),
+    );
+    const budget = this.settings.maxBytes;
+    if (budget !== Number.POSITIVE_INFINITY) {
+      const room = budget - this.bytesHeld() - cost - this.headGrowthBytes();
+      capacity = Math.min(capacity, this.capacity + Math.max(0, Math.floor(room / this.slotBytes)));
+    }
+    return capacity;
+  }
+
+  private allocate(cost: number): number {
     const free = this.freeSlots.pop();
     if (free !== undefined) return free;
-    if (this.highWater === this.capacity) this.grow();
+    if (this.highWater === this.capacity)
+      this.grow(Math.max(this.capacity + 1, this.grownCapacity(cost)));
     return this.highWater++;
   }
 
-  private grow(): void {
-    const capacity = Math.min(this.settings.maxEntries, this.capacity * 2);
+  private grow(capacity: number): void {
     const T = this.tableCount;
-    this.vectors = growTo(this.vectors, capacity * this.dimension);
+    this.coarse = growTo(this.coarse, capacity * this.dimension);
+    this.fine = growTo(this.fine, capacity * this.dimension);
+    this.scales = growTo(this.scales, capacity * 2);
     this.rows = growTo(this.rows, capacity * this.stride);
     this.nextLink = growTo(this.nextLink, capacity * T);
     this.prevLink = growTo(this.prevLink, capacity * T);
     this.expires = growTo(this.expires, capacity);
-    this.tailNorms = growTo(this.tailNorms, capacity * this.checkpoints.length);
     for (let i = this.capacity; i < capacity; i++) this.slotKeys.push(undefined);
     this.capacity = capacity;
   }
 
+  /** Drops every record and gives the memory back: the arrays return to `initialCapacity`. */
   private resetAll(): void {
-    if (this.directHeads) for (const h of this.directHeads) h.fill(EMPTY);
-    if (this.hashedHeads) for (const h of this.hashedHeads) h.clear();
+    this.heads = this.heads.map(() => new BucketHeads(this.planes));
     this.keyToSlot.clear();
     this.scopeToId.clear();
     this.scopeCounts.clear();
     this.idToScope.clear();
-    this.rows.fill(0);
-    this.slotKeys.fill(undefined);
+    this.keyBytes = 0;
+    const capacity = Math.min(this.settings.initialCapacity, this.settings.maxEntries);
+    this.coarse = new Int8Array(capacity * this.dimension);
+    this.fine = new Int16Array(capacity * this.dimension);
+    this.scales = new Float32Array(capacity * 2);
+    this.rows = new Uint32Array(capacity * this.stride);
+    this.nextLink = new Int32Array(capacity * this.tableCount);
+    this.prevLink = new Int32Array(capacity * this.tableCount);
+    this.expires = new Float64Array(capacity);
+    this.slotKeys = new Array(capacity).fill(undefined);
+    this.capacity = capacity;
     this.freeSlots = [];
     this.highWater = 0;
   }
@@ -728,16 +821,11 @@ export class LshVectorStore implements VectorStore {
   }
 
   private head(t: number, bucket: number): number {
-    if (this.directHeads) return (this.directHeads[t] as Int32Array)[bucket] as number;
-    return ((this.hashedHeads as HeadTable[])[t] as HeadTable).get(bucket);
+    return (this.heads[t] as BucketHeads).get(bucket);
   }
 
   private setHead(t: number, bucket: number, slot: number): void {
-    if (this.directHeads) {
-      (this.directHeads[t] as Int32Array)[bucket] = slot;
-      return;
-    }
-    ((this.hashedHeads as HeadTable[])[t] as HeadTable).set(bucket, slot);
+    (this.heads[t] as BucketHeads).set(bucket, slot);
   }
 
   private validateRecord(record: VectorRecord): void {
@@ -796,35 +884,18 @@ function validateSearchOptions(options: VectorSearchOptions): void {
   }
 }
 
-function growTo<T extends Float32Array | Float64Array | Uint32Array | Int32Array>(
-  array: T,
-  length: number,
-): T {
+function growTo<
+  T extends Float32Array | Float64Array | Uint32Array | Int32Array | Int16Array | Int8Array,
+>(array: T, length: number): T {
   const grown = new (array.constructor as new (n: number) => T)(length);
   grown.set(array);
   return grown;
 }
 
 /**
- * Writes, for each checkpoint c, the Euclidean norm of `values[offset + c .. offset + dim)` into
- * `out[at + index of c]`, accumulated in double precision.
+ * What a key is counted for in the byte budget: 2 bytes per UTF-16 unit (V8 keeps ASCII in
+ * one, so this is an upper bound) plus 64 for the string header and the Map entry.
  */
-function tailsInto(
-  values: Float32Array | Float64Array,
-  offset: number,
-  dim: number,
-  checkpoints: Int32Array,
-  out: Float32Array | Float64Array,
-  at: number,
-): void {
-  let sum = 0;
-  let i = dim;
-  for (let c = checkpoints.length - 1; c >= 0; c--) {
-    const from = checkpoints[c] as number;
-    for (; i > from; i--) {
-      const x = values[offset + i - 1] as number;
-      sum += x * x;
-    }
-    out[at + c] = Math.sqrt(sum);
-  }
+function keyCost(key: string): number {
+  return 2 * key.length + 64;
 }

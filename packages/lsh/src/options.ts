@@ -64,7 +64,19 @@ export interface LshVectorStoreOptions {
    * or being returned by a search counts as a use). Default 1,000,000.
    */
   maxEntries?: number;
-  /** Slots allocated up front (grows by doubling up to `maxEntries`). Default 1,024. */
+  /**
+   * Byte budget of the store: its arrays (counted by slot, reserve included), bucket heads and
+   * an estimate of its keys (`memory().totalBytes`). Inserting a record that would take the store
+   * past it evicts least recently used records first, and the arrays grow only as far as the
+   * budget allows. Transiently, while arrays grow, old and new copies coexist. At least twice
+   * the empty store's footprint (`initialCapacity` slots), else `InvalidOptionError`. Default
+   * Infinity (bounded by `maxEntries` alone).
+   */
+  maxBytes?: number;
+  /**
+   * Slots allocated up front; beyond them the arrays grow by a quarter (at least 256 slots) at a
+   * time, up to `maxEntries` and within `maxBytes`. Default 1,024.
+   */
   initialCapacity?: number;
   /** Clock used for expiry, epoch ms. Default `Date.now`. */
   now?: () => number;
@@ -84,6 +96,7 @@ const VALID = [
   'verify',
   'hammingSigma',
   'maxEntries',
+  'maxBytes',
   'initialCapacity',
   'now',
 ] as const;
@@ -113,6 +126,7 @@ export function resolveOptions(options: LshVectorStoreOptions): ResolvedLshOptio
     verify: options.verify ?? true,
     hammingSigma: options.hammingSigma ?? 3,
     maxEntries: options.maxEntries ?? 1_000_000,
+    maxBytes: options.maxBytes ?? Number.POSITIVE_INFINITY,
     initialCapacity: options.initialCapacity ?? 1024,
     now: options.now ?? Date.now,
   };
@@ -142,6 +156,11 @@ export function resolveOptions(options: LshVectorStoreOptions): ResolvedLshOptio
   if (typeof resolved.hammingSigma !== 'number' || !(resolved.hammingSigma >= 0)) {
     throw new InvalidOptionError(
       `LshVectorStore: hammingSigma must be a number ≥ 0 (Infinity disables the filter); got ${String(resolved.hammingSigma)}.`,
+    );
+  }
+  if (typeof resolved.maxBytes !== 'number' || !(resolved.maxBytes > 0)) {
+    throw new InvalidOptionError(
+      `LshVectorStore: maxBytes must be a positive number of bytes (Infinity for no budget); got ${String(resolved.maxBytes)}.`,
     );
   }
   if (typeof resolved.now !== 'function') {

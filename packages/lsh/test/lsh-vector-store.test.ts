@@ -308,7 +308,7 @@ describe('search behaviour', () => {
     expect(store.size).toBe(0);
   });
 
-  it('reports memory per entry: 4 bytes per dimension plus the index', async () => {
+  it('reports memory per entry: 3 bytes per dimension plus the index, heads sized by use', async () => {
     const rng = new TestRandom(4);
     const store = new LshVectorStore({ dimension: 512, initialCapacity: 1000 });
     await store.upsert(
@@ -316,8 +316,154 @@ describe('search behaviour', () => {
     );
     const m = store.memory();
     expect(m.entries).toBe(1000);
-    expect(m.vectorBytes).toBe(1000 * 512 * 4);
-    expect(m.bytesPerEntry).toBeGreaterThan(2048);
-    expect(m.indexBytes).toBeGreaterThan(0);
+    expect(m.vectorBytes).toBe(1000 * (512 * 3 + 8));
+    expect(m.bytesPerEntry).toBeGreaterThan(512 * 3);
+    // 32 tables of 2^16 direct heads would be 8 MiB; 1,000 records use a few hash buckets each.
+    expect(m.headBytes).toBeGreaterThan(0);
+    expect(m.headBytes).toBeLessThan(32 * 4 * 2 ** 16);
+    expect(m.headBytes).toBeLessThanOrEqual(32 * 8 * 4096);
+    expect(m.indexBytes).toBeGreaterThan(m.headBytes);
+    expect(m.totalBytes).toBe(m.vectorBytes + m.indexBytes + m.keyBytes);
+    expect(m.maxBytes).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('scores match the float64 cosine within 1e-6 although vectors are stored as codes', async () => {
+    const rng = new TestRandom(31);
+    for (const dim of [7, 64, 384]) {
+      const store = new LshVectorStore({ dimension: dim, hammingSigma: Number.POSITIVE_INFINITY });
+      const query = rng.unit(dim);
+      const vectors = Array.from({ length: 40 }, (_, i) => rng.atCosine(query, 0.5 + i / 100));
+      await store.upsert(vectors.map((vector, i) => ({ key: key(`p${i}`), scope, vector })));
+      const found = await store.search(query, { scope, k: 40, minSimilarity: 0.45 });
+      expect(found.length).toBeGreaterThan(30);
+      for (const match of found) {
+        const i = Number(match.key.slice(match.key.indexOf(':') + 2));
+        const exact = cosineSimilarity(query, vectors[i] as Float32Array);
+        expect(Math.abs(match.similarity - exact), `dim ${dim} ${match.key}`).toBeLessThan(1e-6);
+      }
+    }
+  });
+
+  it('moves a table to direct heads once that is no bigger, with the same results', async () => {
+    const rng = new TestRandom(13);
+    const options = { dimension: 32, planes: 8, tables: 4 };
+    const store = new LshVectorStore(options);
+    const vectors = Array.from({ length: 2000 }, () => rng.unit(32));
+    const records = vectors.map((vector, i) => ({ key: key(`h${i}`), scope, vector }));
+    await store.upsert(records.slice(0, 10));
+    expect(store.memory().headBytes).toBeLessThan(4 * 4 * 256);
+    await store.upsert(records.slice(10));
+    // 256 buckets per table, all in use: four direct arrays of 256 heads.
+    expect(store.memory().headBytes).toBe(4 * 4 * 256);
+    for (const r of records.slice(0, 200)) {
+      const [m] = await store.search(r.vector, { scope, k: 1, minSimilarity: 0.999 });
+      expect(m?.key).toBe(r.key);
+    }
+    await store.delete(records.slice(0, 1000).map((r) => r.key));
+    for (let i = 990; i < 1010; i++) {
+      const r = records[i] as (typeof records)[number];
+      const found = await store.search(r.vector, { scope, k: 1, minSimilarity: 0.999 });
+      expect(found.map((m) => m.key)).toEqual(i < 1000 ? [] : [r.key]);
+    }
+  });
+
+  it('grows its arrays by a quarter, not by doubling', async () => {
+    const rng = new TestRandom(14);
+    const store = new LshVectorStore({ dimension: 8, initialCapacity: 1024 });
+    const capacities = new Set<number>();
+    for (let i = 0; i < 6000; i += 100) {
+      await store.upsert(
+        Array.from({ length: 100 }, (_, j) => ({
+          key: key(`c${i + j}`),
+          scope,
+          vector: rng.unit(8),
+        })),
+      );
+      capacities.add(store.memory().capacity);
+    }
+    const sorted = [...capacities].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) {
+      expect(sorted[i] as number).toBeLessThanOrEqual(
+        Math.ceil((sorted[i - 1] as number) * 1.25) + 256,
+      );
+    }
+    expect(store.memory().capacity).toBeLessThan(6000 * 1.25 + 256);
+  });
+});
+
+describe('byte budget', () => {
+  it('rejects a budget that is not a positive number, or below twice the empty store', () => {
+    for (const maxBytes of [0, -1, Number.NaN, '1e6']) {
+      expect(() => new LshVectorStore({ dimension: 8, maxBytes: maxBytes as number })).toThrow(
+        InvalidOptionError,
+      );
+    }
+    expect(() => new LshVectorStore({ dimension: 384, maxBytes: 100_000 })).toThrow(
+      /leaves no room for records.*lower initialCapacity/,
+    );
+  });
+
+  it('stays under maxBytes through many inserts, evicting the least recently used', async () => {
+    const rng = new TestRandom(15);
+    const maxBytes = 3_000_000;
+    const store = new LshVectorStore({ dimension: 64, maxBytes, initialCapacity: 64 });
+    const vectors: Float32Array[] = [];
+    let peak = 0;
+    for (let i = 0; i < 12_000; i += 200) {
+      const batch = Array.from({ length: 200 }, (_, j) => {
+        const vector = rng.unit(64);
+        vectors.push(vector);
+        // Keys of varied length, up to 1,000 characters.
+        return { key: key(`k${i + j}:${'x'.repeat((i + j) % 1000)}`), scope, vector };
+      });
+      await store.upsert(batch);
+      const m = store.memory();
+      peak = Math.max(peak, m.totalBytes);
+      expect(m.totalBytes).toBeLessThanOrEqual(maxBytes);
+    }
+    // The budget is used, not left mostly empty, and bounded the count well below 12,000.
+    expect(peak).toBeGreaterThan(maxBytes * 0.8);
+    expect(store.size).toBeGreaterThan(500);
+    expect(store.size).toBeLessThan(12_000);
+    // The newest records are there, the oldest are gone.
+    const newest = vectors.length - 1;
+    const hit = await store.search(vectors[newest] as Float32Array, {
+      scope,
+      k: 1,
+      minSimilarity: 0.999,
+    });
+    expect(hit).toHaveLength(1);
+    const gone = await store.search(vectors[0] as Float32Array, {
+      scope,
+      k: 1,
+      minSimilarity: 0.999,
+    });
+    expect(gone).toEqual([]);
+  });
+
+  it('a search hit protects a record from byte-budget eviction', async () => {
+    const rng = new TestRandom(16);
+    const store = new LshVectorStore({ dimension: 16, maxBytes: 400_000, initialCapacity: 16 });
+    const first = rng.unit(16);
+    await store.upsert([{ key: key('first'), scope, vector: first }]);
+    for (let i = 0; i < 3000; i++) {
+      await store.upsert([{ key: key(`f${i}`), scope, vector: rng.unit(16) }]);
+      // Used after every insert: always the most recently used.
+      expect(await store.search(first, { scope, k: 1, minSimilarity: 0.999 })).toHaveLength(1);
+    }
+    expect(store.size).toBeLessThan(3001);
+    expect(store.memory().totalBytes).toBeLessThanOrEqual(400_000);
+  });
+
+  it('clear gives the memory back', async () => {
+    const rng = new TestRandom(17);
+    const store = new LshVectorStore({ dimension: 32 });
+    const empty = store.memory().totalBytes;
+    await store.upsert(
+      Array.from({ length: 5000 }, (_, i) => ({ key: key(`z${i}`), scope, vector: rng.unit(32) })),
+    );
+    expect(store.memory().totalBytes).toBeGreaterThan(empty * 3);
+    await store.clear();
+    expect(store.memory().totalBytes).toBe(empty);
   });
 });

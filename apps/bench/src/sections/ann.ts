@@ -2,7 +2,7 @@ import { LshVectorStore } from '@cache/lsh';
 import { BruteForceIndex } from '../brute-force.js';
 import { type BenchContext, benchScope, put, sized } from '../context.js';
 import { makePlantedDataset, rowOf } from '../dataset.js';
-import { runHnswBaseline } from '../hnsw-baseline.js';
+import { hnswReport, loadHnswlib, runHnswBaseline } from '../hnsw-baseline.js';
 import { sampleLatencies } from '../measure.js';
 import { heldBytes } from '../memory.js';
 import { recallOf, summarize } from '../stats.js';
@@ -87,18 +87,21 @@ export async function annSection(ctx: BenchContext): Promise<void> {
     matches: plantedCheck.expected,
   });
   ctx.flush();
+  const hnswlib = loadHnswlib(ctx.hnswlib);
   note(
-    `LSH recall ${lsh.recall.recall.toFixed(4)}, p50 ${lsh.latency.p50Us.toFixed(0)} µs, p99 ${lsh.latency.p99Us.toFixed(0)} µs; brute force p99 ${bruteLatency.p99Us.toFixed(0)} µs; now building hnswlib (M ${ctx.hnswM}, efConstruction ${ctx.hnswEfConstruction})...`,
+    `LSH recall ${lsh.recall.recall.toFixed(4)}, p50 ${lsh.latency.p50Us.toFixed(0)} µs, p99 ${lsh.latency.p99Us.toFixed(0)} µs; brute force p99 ${bruteLatency.p99Us.toFixed(0)} µs; ${hnswlib.available ? `now building hnswlib (M ${ctx.hnswM}, efConstruction ${ctx.hnswEfConstruction})...` : hnswlib.reason}`,
   );
-  const hnsw = await runHnswBaseline(source, data.queries, truth, {
-    m: ctx.hnswM,
-    efConstruction: ctx.hnswEfConstruction,
-    efs: HNSW_EFS,
-    targetRecall: 0.98,
-    k: K,
-    minSimilarity: MIN_SIMILARITY,
-    warmup: 100,
-  });
+  const hnsw = !hnswlib.available
+    ? undefined
+    : await runHnswBaseline(hnswlib.module, source, data.queries, truth, {
+        m: ctx.hnswM,
+        efConstruction: ctx.hnswEfConstruction,
+        efs: HNSW_EFS,
+        targetRecall: 0.98,
+        k: K,
+        minSimilarity: MIN_SIMILARITY,
+        warmup: 100,
+      });
 
   const title = `Vector search: ${size.toLocaleString('en')} × ${dimension} random unit vectors, ${queryCount} queries, cosine ≥ ${MIN_SIMILARITY}, k = ${K}`;
   printTable(
@@ -125,16 +128,27 @@ export async function annSection(ctx: BenchContext): Promise<void> {
         lsh.bytesPerEntry,
         `planes ${store.settings.planes}, tables ${store.settings.tables}, probes ${store.settings.probes}, pool ${store.settings.poolBits}`,
       ],
-      [
-        'hnswlib-node',
-        hnsw.recall.recall,
-        hnsw.latency.p50Us,
-        hnsw.latency.p99Us,
-        hnsw.latency.meanUs,
-        hnsw.buildMs / 1000,
-        hnsw.bytesPerEntry,
-        `M ${ctx.hnswM}, efConstruction ${ctx.hnswEfConstruction}, ef ${hnsw.ef}`,
-      ],
+      hnsw === undefined
+        ? [
+            'hnswlib-node (absent)',
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            'skipped: not installed',
+          ]
+        : [
+            'hnswlib-node',
+            hnsw.recall.recall,
+            hnsw.latency.p50Us,
+            hnsw.latency.p99Us,
+            hnsw.latency.meanUs,
+            hnsw.buildMs / 1000,
+            hnsw.bytesPerEntry,
+            `M ${ctx.hnswM}, efConstruction ${ctx.hnswEfConstruction}, ef ${hnsw.ef}`,
+          ],
     ],
   );
   note(
@@ -143,6 +157,14 @@ export async function annSection(ctx: BenchContext): Promise<void> {
   note(
     `LSH: ${(candidates / queryCount).toFixed(0)} candidates and ${(verified / queryCount).toFixed(0)} exact cosines per query on average; own accounting ${own.bytesPerEntry.toFixed(0)} B/entry (${own.indexBytesPerEntry.toFixed(0)} index + vectors, ${own.capacity} slots); heap-measured ${lsh.bytesPerEntry?.toFixed(0)} B/entry includes keys and maps`,
   );
+  if (hnsw === undefined) {
+    note(`LSH misses ${lsh.recall.expected - lsh.recall.found} of ${lsh.recall.expected}`);
+    note(
+      `goal lsh.p99 ≤ hnswlib.p99: not measured (hnswlib-node absent); lsh.p99 ≤ bruteForce.p99 / 10: ${lsh.latency.p99Us <= bruteLatency.p99Us / 10 ? 'holds' : 'FAILS'}; lsh.recall ≥ 0.98: ${lsh.recall.recall >= 0.98 ? 'holds' : 'FAILS'}`,
+    );
+    put(ctx.report, 'hnswlib', hnswReport(undefined, ctx));
+    return;
+  }
   note(
     `LSH misses ${lsh.recall.expected - lsh.recall.found} of ${lsh.recall.expected}; hnswlib misses ${hnsw.recall.expected - hnsw.recall.found}`,
   );
@@ -152,18 +174,5 @@ export async function annSection(ctx: BenchContext): Promise<void> {
   note(
     `goal lsh.p99 ≤ hnswlib.p99: ${lsh.latency.p99Us <= hnsw.latency.p99Us ? 'holds' : 'FAILS'}; lsh.p99 ≤ bruteForce.p99 / 10: ${lsh.latency.p99Us <= bruteLatency.p99Us / 10 ? 'holds' : 'FAILS'}; lsh.recall ≥ 0.98: ${lsh.recall.recall >= 0.98 ? 'holds' : 'FAILS'}`,
   );
-
-  put(ctx.report, 'hnswlib', {
-    p50Us: hnsw.latency.p50Us,
-    p99Us: hnsw.latency.p99Us,
-    meanUs: hnsw.latency.meanUs,
-    recall: hnsw.recall.recall,
-    ef: hnsw.ef,
-    reachedTarget: hnsw.reachedTarget,
-    m: ctx.hnswM,
-    efConstruction: ctx.hnswEfConstruction,
-    buildMs: hnsw.buildMs,
-    bytesPerEntry: hnsw.bytesPerEntry,
-    sweep: hnsw.sweep,
-  });
+  put(ctx.report, 'hnswlib', hnswReport(hnsw, ctx));
 }

@@ -4,6 +4,7 @@ import { embeddersSection } from './embedders.js';
 import { exactSection } from './exact.js';
 import { pgvectorSection } from './pgvector.js';
 import { realSection } from './real.js';
+import { scaleSection } from './scale.js';
 import { semanticSection } from './semantic.js';
 import { throughputSection } from './throughput.js';
 
@@ -16,6 +17,7 @@ export const SECTIONS = {
   embedders: embeddersSection,
   pgvector: pgvectorSection,
   ann: annSection,
+  scale: scaleSection,
 } satisfies Record<string, (ctx: BenchContext) => Promise<void>>;
 
 /** Name of a section (`--only`). */
