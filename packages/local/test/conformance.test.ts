@@ -2,10 +2,14 @@
 import { embedderSuite } from '@cache/conformance';
 import { LocalEmbedder } from '../dist/index.js';
 
-embedderSuite('LocalEmbedder (USE-lite, offline)', () => new LocalEmbedder(), {
-  dimension: 512,
-  normalized: true,
-});
+embedderSuite(
+  'LocalEmbedder (USE-lite, offline)',
+  () => new LocalEmbedder({ model: 'local/use-lite@512' }),
+  {
+    dimension: 512,
+    normalized: true,
+  },
+);
 
 embedderSuite(
   'LocalEmbedder (all-MiniLM-L6-v2, offline)',

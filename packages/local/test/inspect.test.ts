@@ -66,7 +66,7 @@ describe('LocalEmbedder.inspect (all-MiniLM-L6-v2)', () => {
 });
 
 describe('LocalEmbedder.inspect (USE-lite)', () => {
-  const embedder = new LocalEmbedder();
+  const embedder = new LocalEmbedder({ model: 'local/use-lite@512' });
   afterAll(() => embedder.close());
 
   it('declares English and the 128-piece window of the graph', () => {

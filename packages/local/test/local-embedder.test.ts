@@ -12,13 +12,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_EMBEDDER_MODELS, LocalEmbedder, type LocalEmbedderModel } from '../dist/index.js';
 
 describe('LocalEmbedder options', () => {
-  it('runs USE-lite by default and names each model and its dimension', () => {
+  it('runs all-MiniLM-L6-v2 by default and names each model and its dimension', () => {
     const byDefault = new LocalEmbedder();
-    expect(byDefault.id).toBe('local/use-lite@512');
-    expect(byDefault.dimension).toBe(512);
-    const minilm = new LocalEmbedder({ model: 'local/all-minilm-l6-v2@384' });
-    expect(minilm.id).toBe('local/all-minilm-l6-v2@384');
-    expect(minilm.dimension).toBe(384);
+    expect(byDefault.id).toBe('local/all-minilm-l6-v2@384');
+    expect(byDefault.dimension).toBe(384);
+    const useLite = new LocalEmbedder({ model: 'local/use-lite@512' });
+    expect(useLite.id).toBe('local/use-lite@512');
+    expect(useLite.dimension).toBe(512);
     expect(LOCAL_EMBEDDER_MODELS).toEqual(['local/use-lite@512', 'local/all-minilm-l6-v2@384']);
   });
 
