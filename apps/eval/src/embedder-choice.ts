@@ -22,29 +22,28 @@ export function embeddedForm(prompt: string): string {
 }
 
 /**
- * An embedder that answers from vectors computed ahead (keyed by text) and asks `inner` only
- * for texts it does not hold; same id and dimension as `inner`, so the cache picks the same
- * operating point.
+ * `inner` answering `embed` from vectors computed ahead (keyed by text), asking `inner` only for
+ * texts they do not hold. Every other member (id, dimension and whatever else the embedder
+ * declares, such as what it covers) is `inner`'s, so the cache treats it exactly as `inner`.
+ * `close` is not forwarded: a cache closing it leaves `inner` open for the next run (its owner
+ * closes it).
  */
-export class PrecomputedEmbedder implements Embedder {
-  /** The inner embedder's id. */
-  readonly id: string;
-  /** The inner embedder's dimension. */
-  readonly dimension: number;
-
-  constructor(
-    private readonly inner: Embedder,
-    private readonly vectors: ReadonlyMap<string, Float32Array>,
-  ) {
-    this.id = inner.id;
-    this.dimension = inner.dimension;
-  }
-
-  /** Vectors of `texts`, from the ones computed ahead where possible. */
-  async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    const missing = texts.filter((t) => !this.vectors.has(t));
-    const computed = missing.length === 0 ? [] : await this.inner.embed(missing);
+export function precomputedEmbedder(
+  inner: Embedder,
+  vectors: ReadonlyMap<string, Float32Array>,
+): Embedder {
+  const embed = async (texts: readonly string[]): Promise<Float32Array[]> => {
+    const missing = texts.filter((t) => !vectors.has(t));
+    const computed = missing.length === 0 ? [] : await inner.embed(missing);
     let next = 0;
-    return texts.map((t) => this.vectors.get(t) ?? (computed[next++] as Float32Array));
-  }
+    return texts.map((t) => vectors.get(t) ?? (computed[next++] as Float32Array));
+  };
+  return new Proxy(inner, {
+    get(target, property) {
+      if (property === 'embed') return embed;
+      if (property === 'close') return undefined;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

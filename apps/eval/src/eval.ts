@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { operatingPointFor } from '@cache/core';
 import { Command } from 'commander';
 import { runCacheProtocol } from './cache-protocol.js';
-import { createEmbedder, PrecomputedEmbedder } from './embedder-choice.js';
+import { createEmbedder, precomputedEmbedder } from './embedder-choice.js';
 import { embedFiles, loadFiles } from './eval-inputs.js';
 import { evaluateFiles } from './evaluate.js';
 import { formatEvaluationTable, formatPchr } from './format.js';
@@ -112,7 +112,7 @@ try {
   if (opts.byKind) {
     // With --json, stdout holds the JSON object alone.
     const print = opts.json ? log : (line: string) => console.log(line);
-    const cached = new PrecomputedEmbedder(embedder, vectors);
+    const cached = precomputedEmbedder(embedder, vectors);
     for (const file of files) {
       const kinds = [...new Set(file.pairs.map((p) => p.kind ?? '(none)'))].sort();
       if (kinds.length < 2) continue;

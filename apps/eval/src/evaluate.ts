@@ -1,6 +1,6 @@
 import { CalibratedGuard, type Embedder, type OperatingPoint } from '@cache/core';
 import { runCacheProtocol } from './cache-protocol.js';
-import { PrecomputedEmbedder } from './embedder-choice.js';
+import { precomputedEmbedder } from './embedder-choice.js';
 import { candidateRowsOf, type LoadedFile } from './eval-inputs.js';
 import { type PchrCurve, pchrCurve } from './pchr-curve.js';
 import type { Protocol } from './protocol.js';
@@ -41,7 +41,7 @@ export async function evaluateFiles(
   files: readonly LoadedFile[],
   options: EvaluateOptions,
 ): Promise<FileEvaluation[]> {
-  const embedder = new PrecomputedEmbedder(options.embedder, options.vectors);
+  const embedder = precomputedEmbedder(options.embedder, options.vectors);
   const probe = new CalibratedGuard({ operatingPoint: options.point });
   const out: FileEvaluation[] = [];
   for (const file of files) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { embedTexts } from '../src/embed-texts.js';
-import { PrecomputedEmbedder } from '../src/embedder-choice.js';
+import { precomputedEmbedder } from '../src/embedder-choice.js';
 import { embeddingCacheFile } from '../src/repo-paths.js';
 import { ToyEmbedder } from './toy-embedder.js';
 
@@ -50,16 +50,36 @@ describe('embedTexts', () => {
   });
 });
 
-describe('PrecomputedEmbedder', () => {
+describe('precomputedEmbedder', () => {
   it('serves known texts and asks the inner embedder for the others, in order', async () => {
     const inner = new ToyEmbedder();
     const known = new Map([['known', new Float32Array(16).fill(1)]]);
-    const e = new PrecomputedEmbedder(inner, known);
+    const e = precomputedEmbedder(inner, known);
     expect([e.id, e.dimension]).toEqual([inner.id, inner.dimension]);
     const out = await e.embed(['a b', 'known', 'c d']);
     expect(inner.calls).toEqual([['a b', 'c d']]);
     expect(out[1]).toBe(known.get('known'));
     expect(out[0]).toEqual(inner.vectorOf('a b'));
     expect(out[2]).toEqual(inner.vectorOf('c d'));
+  });
+
+  it('forwards every other member, bound to the inner embedder, but not close', async () => {
+    class Declaring extends ToyEmbedder {
+      readonly #limit = 3;
+      readonly coverage = { languages: ['en'], maxTokens: 3 };
+      inspect(text: string): string | undefined {
+        return text.split(' ').length > this.#limit ? 'too long' : undefined;
+      }
+      closed = false;
+      async close(): Promise<void> {
+        this.closed = true;
+      }
+    }
+    const inner = new Declaring();
+    const e = precomputedEmbedder(inner, new Map()) as unknown as Declaring;
+    expect(e.coverage).toBe(inner.coverage);
+    expect(e.inspect('one two three four')).toBe('too long');
+    expect(e.close).toBeUndefined();
+    expect(inner.closed).toBe(false);
   });
 });
