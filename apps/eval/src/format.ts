@@ -1,23 +1,10 @@
 import type { CurvePoint } from './calibration.js';
 import type { FileEvaluation } from './evaluate.js';
 import { type PchrCurve, type PchrPoint, thinCurve } from './pchr-curve.js';
-import type { ProtocolMetrics } from './protocol-metrics.js';
 
 /** Four decimals, for tables. */
 export function f4(v: number): string {
   return v.toFixed(4);
-}
-
-/** The protocol figures as aligned lines. */
-export function formatMetrics(m: ProtocolMetrics): string {
-  const c = m.counts;
-  return [
-    `rows           ${m.rows} (${c.duplicates} duplicates, ${c.nonDuplicates} non-duplicates)`,
-    `precision      ${f4(m.precision)}  (${c.correctHits} correct of ${c.hits} hits)`,
-    `recall         ${f4(m.recall)}  (${c.correctHits} of ${c.duplicates} duplicates)`,
-    `wrong-hit rate ${f4(m.wrongHitRate)}  (${c.hitsOnNonDuplicates} of ${c.nonDuplicates} non-duplicates hit)`,
-    `hit rate       ${f4(m.hitRate)}`,
-  ].join('\n');
 }
 
 /** A precision/recall curve thinned to about `rows` lines, one per recall step. */
