@@ -9,6 +9,7 @@ import {
 } from '@cache/core';
 import { type Example, fitLogistic } from './logistic.js';
 import type { LabeledPair } from './pairs-csv.js';
+import type { Protocol } from './protocol.js';
 import { type ProtocolMetrics, type RowOutcome, scoreOutcomes } from './protocol-metrics.js';
 
 /** A stored question the vector search returns for a row's question2. */
@@ -67,22 +68,55 @@ export interface CalibrateOptions {
   provenance?: string;
 }
 
+/** Options of {@link buildCandidateRows}. */
+export interface CandidateRowOptions {
+  /** How the pairs are put to the cache (default `store-all`). */
+  protocol?: Protocol;
+  /** Candidates kept per row (default 5, the cache's default `k`). */
+  k?: number;
+  /** Candidates below this similarity are dropped (default 0.5, the lowest floor tried). */
+  minFloor?: number;
+}
+
 /**
- * Replays the cache protocol's search for every row: stores every question1 (one scope), then
- * for each question2 keeps the `k` most similar stored questions at or above `minFloor`, each
- * with the guard's conflicts and features. Training on these, rather than on the rows' own
- * pairs, shows the decision the near neighbours a real store returns.
+ * Replays a protocol's search for every row, each candidate with the guard's conflicts and
+ * features. `store-all`: every question1 is stored (one scope) and each question2 meets the `k`
+ * most similar stored questions at or above `minFloor`. `pairwise`: each question2 meets its own
+ * question1 only. Training on these, rather than on the rows' own pairs, shows the decision the
+ * near neighbours a real store returns. `vectors` holds every question's embedding.
  */
 export function buildCandidateRows(
   pairs: readonly LabeledPair[],
   vectors: ReadonlyMap<string, Float32Array>,
   guard: CalibratedGuard,
-  k = 5,
-  minFloor = 0.5,
+  options: CandidateRowOptions = {},
 ): CandidateRow[] {
+  const k = options.k ?? 5;
+  const minFloor = options.minFloor ?? 0.5;
+  const vectorOf = (text: string): Float32Array => {
+    const v = vectors.get(text);
+    if (v === undefined) throw new RangeError(`buildCandidateRows: no vector for "${text}".`);
+    return v;
+  };
+  const candidate = (p: LabeledPair, prompt: string, similarity: number): Candidate => {
+    const e = guard.explain(p.question2, { prompt, similarity });
+    return { isOwn: prompt === p.question1, conflicts: e.conflicts.length, features: e.features };
+  };
+  if (options.protocol === 'pairwise') {
+    return pairs.map((p) => {
+      const exact = p.question2 === p.question1;
+      const similarity = exact ? 1 : cosineSimilarity(vectorOf(p.question2), vectorOf(p.question1));
+      return {
+        isDuplicate: p.isDuplicate,
+        exact,
+        exactIsOwn: exact,
+        candidates: !exact && similarity >= minFloor ? [candidate(p, p.question1, similarity)] : [],
+      };
+    });
+  }
   const stored = [...new Set(pairs.map((p) => p.question1))];
   const storedSet = new Set(stored);
-  const storedVectors = stored.map((q) => vectors.get(q) as Float32Array);
+  const index = new UnitVectors(stored.map(vectorOf));
   return pairs.map((p) => {
     if (storedSet.has(p.question2)) {
       return {
@@ -92,19 +126,58 @@ export function buildCandidateRows(
         candidates: [],
       };
     }
-    const query = vectors.get(p.question2) as Float32Array;
-    const top = storedVectors
-      .map((v, i) => ({ i, similarity: cosineSimilarity(query, v) }))
-      .filter((m) => m.similarity >= minFloor)
-      .sort((a, b) => b.similarity - a.similarity)
-      .slice(0, k);
-    const candidates = top.map((m) => {
-      const prompt = stored[m.i] as string;
-      const e = guard.explain(p.question2, { prompt, similarity: m.similarity });
-      return { isOwn: prompt === p.question1, conflicts: e.conflicts.length, features: e.features };
-    });
+    const candidates = index
+      .nearest(vectorOf(p.question2), k, minFloor)
+      .map((m) => candidate(p, stored[m.i] as string, m.similarity));
     return { isDuplicate: p.isDuplicate, exact: false, exactIsOwn: false, candidates };
   });
+}
+
+/** Exact nearest-neighbour search by cosine over vectors packed in one array. */
+class UnitVectors {
+  readonly #data: Float32Array;
+  readonly #dimension: number;
+  readonly #count: number;
+
+  constructor(vectors: readonly Float32Array[]) {
+    this.#count = vectors.length;
+    this.#dimension = vectors[0]?.length ?? 0;
+    this.#data = new Float32Array(this.#count * this.#dimension);
+    vectors.forEach((v, i) => {
+      this.#data.set(unit(v), i * this.#dimension);
+    });
+  }
+
+  /** The `k` most similar vectors at or above `floor`, best first (ties: lower index first). */
+  nearest(query: Float32Array, k: number, floor: number): { i: number; similarity: number }[] {
+    const q = unit(query);
+    const d = this.#dimension;
+    const data = this.#data;
+    const top: { i: number; similarity: number }[] = [];
+    for (let i = 0; i < this.#count; i++) {
+      let dot = 0;
+      const offset = i * d;
+      for (let j = 0; j < d; j++) dot += (q[j] as number) * (data[offset + j] as number);
+      const similarity = Math.max(-1, Math.min(1, dot));
+      if (similarity < floor) continue;
+      if (top.length === k && similarity <= (top[k - 1] as { similarity: number }).similarity) {
+        continue;
+      }
+      let at = top.length;
+      while (at > 0 && (top[at - 1] as { similarity: number }).similarity < similarity) at--;
+      top.splice(at, 0, { i, similarity });
+      if (top.length > k) top.pop();
+    }
+    return top;
+  }
+}
+
+function unit(v: Float32Array): Float32Array {
+  let norm = 0;
+  for (let j = 0; j < v.length; j++) norm += (v[j] as number) ** 2;
+  if (norm === 0) return new Float32Array(v.length);
+  const s = 1 / Math.sqrt(norm);
+  return v.map((x) => x * s);
 }
 
 /** Fits the logistic weights on candidates no hard conflict rejects, at or above `floor`. */

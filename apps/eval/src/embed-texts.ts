@@ -1,51 +1,80 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import type { Embedder } from '@cache/core';
 
-/**
- * Embeds every distinct text once, in batches. With `cacheFile`, vectors already stored there
- * for this embedder are reused and new ones are added, so repeated calibration runs skip the
- * model (the file holds base64 Float32 vectors keyed by text).
- */
+/** Options of {@link embedTexts}. */
+export interface EmbedTextsOptions {
+  /**
+   * JSON Lines file of vectors kept across runs: a header line `{"embedderId": ...}`, then one
+   * `{"t": text, "v": base64 Float32}` line per text. Vectors stored there for this embedder are
+   * reused; new ones are appended after each batch, so an interrupted run keeps what it did. A
+   * file of another embedder is started afresh.
+   */
+  cacheFile?: string;
+  /** Texts per `embed` call (default 64). */
+  batchSize?: number;
+  /** Called after each batch with the texts embedded so far and the texts to embed. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Embeds every distinct text once, in batches through the embedder; see {@link EmbedTextsOptions}. */
 export async function embedTexts(
   embedder: Embedder,
   texts: Iterable<string>,
-  cacheFile?: string,
-  batchSize = 64,
+  options: EmbedTextsOptions = {},
 ): Promise<Map<string, Float32Array>> {
+  const { cacheFile } = options;
+  const batchSize = options.batchSize ?? 64;
+  const stored = cacheFile === undefined ? new Map() : await readCache(cacheFile, embedder);
   const vectors = new Map<string, Float32Array>();
-  let stored: Record<string, string> = {};
-  if (cacheFile !== undefined && existsSync(cacheFile)) {
-    const data = JSON.parse(await readFile(cacheFile, 'utf8')) as {
-      embedderId: string;
-      vectors: Record<string, string>;
-    };
-    if (data.embedderId === embedder.id) stored = data.vectors;
-  }
   const missing: string[] = [];
   for (const text of new Set(texts)) {
-    const b64 = stored[text];
-    if (b64 !== undefined) {
-      const bytes = Buffer.from(b64, 'base64');
-      vectors.set(text, new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
-    } else {
-      missing.push(text);
-    }
+    const v = stored.get(text);
+    if (v !== undefined) vectors.set(text, v);
+    else missing.push(text);
+  }
+  if (cacheFile !== undefined && stored.size === 0 && missing.length > 0) {
+    await writeFile(cacheFile, `${JSON.stringify({ embedderId: embedder.id })}\n`);
   }
   for (let i = 0; i < missing.length; i += batchSize) {
     const batch = missing.slice(i, i + batchSize);
     const out = await embedder.embed(batch);
-    batch.forEach((text, j) => {
-      vectors.set(text, out[j] as Float32Array);
+    const lines = batch.map((text, j) => {
+      const v = out[j] as Float32Array;
+      vectors.set(text, v);
+      const b64 = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+      return `${JSON.stringify({ t: text, v: b64 })}\n`;
     });
+    if (cacheFile !== undefined) await appendFile(cacheFile, lines.join(''));
+    options.onProgress?.(Math.min(i + batchSize, missing.length), missing.length);
   }
-  if (cacheFile !== undefined && missing.length > 0) {
-    const all: Record<string, string> = { ...stored };
-    for (const text of missing) {
-      const v = vectors.get(text) as Float32Array;
-      all[text] = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  return vectors;
+}
+
+/** The vectors of `embedder` in `file` (none when it is missing or holds another embedder's). */
+async function readCache(file: string, embedder: Embedder): Promise<Map<string, Float32Array>> {
+  const vectors = new Map<string, Float32Array>();
+  if (!existsSync(file)) return vectors;
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  try {
+    if ((JSON.parse(lines[0] ?? '') as { embedderId?: unknown }).embedderId !== embedder.id) {
+      return vectors;
     }
-    await writeFile(cacheFile, JSON.stringify({ embedderId: embedder.id, vectors: all }));
+  } catch {
+    return vectors;
+  }
+  for (const line of lines.slice(1)) {
+    if (line === '') continue;
+    let entry: { t: string; v: string };
+    try {
+      entry = JSON.parse(line) as { t: string; v: string };
+    } catch {
+      continue; // a line cut short by an interrupted run
+    }
+    const bytes = Buffer.from(entry.v, 'base64');
+    if (bytes.byteLength !== embedder.dimension * 4) continue;
+    const copy = new Uint8Array(bytes);
+    vectors.set(entry.t, new Float32Array(copy.buffer, 0, copy.byteLength / 4));
   }
   return vectors;
 }

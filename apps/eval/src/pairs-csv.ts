@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { InvalidRequestError } from '@cache/core';
 import { parse } from 'csv-parse/sync';
 
@@ -70,18 +69,4 @@ export function parsePairs(text: string, source = 'pairs'): LabeledPair[] {
     if (record.kind !== undefined && record.kind !== '') pair.kind = record.kind;
     return pair;
   });
-}
-
-/** Reads and parses a pairs CSV file; see {@link parsePairs}. */
-export async function readPairs(path: string): Promise<LabeledPair[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new InvalidRequestError(
-      `cannot read ${path} (${cause instanceof Error ? cause.message : String(cause)}); pass an existing CSV file with --pairs.`,
-      { cause },
-    );
-  }
-  return parsePairs(text, path);
 }

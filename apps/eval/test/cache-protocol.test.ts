@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { runCacheProtocol } from '../src/cache-protocol.js';
-import { readPairs } from '../src/pairs-csv.js';
+import { readPairsFile } from '../src/pairs-file.js';
 
 describe('runCacheProtocol (real SemanticCache, default configuration)', () => {
   it('hits the paraphrases and none of the near misses of the fixture', async () => {
-    const pairs = await readPairs(new URL('./fixtures/small-pairs.csv', import.meta.url).pathname);
+    const pairs = await readPairsFile(
+      new URL('./fixtures/small-pairs.csv', import.meta.url).pathname,
+    );
     const m = await runCacheProtocol(pairs);
     expect(m.rows).toBe(9);
     expect(m.counts.duplicates).toBe(3);

@@ -116,6 +116,32 @@ describe('fitLogistic', () => {
     expect(fitLogistic(examples)).toEqual(model);
   });
 
+  it('reaches the optimum: with the unpenalized bias, predicted and observed positives agree', () => {
+    // Overlapping classes: the optimum is finite and its bias gradient is zero.
+    const examples = Array.from({ length: 500 }, (_, i) => {
+      const x = ((i * 37) % 101) / 100;
+      const noise = ((i * 53) % 97) / 97;
+      return { x: [x, noise * 3], y: (x + 0.4 * noise > 0.7 ? 1 : 0) as 0 | 1 };
+    });
+    const model = fitLogistic(examples);
+    let predicted = 0;
+    for (const e of examples) {
+      const s = model.bias + model.weights.reduce((t, w, j) => t + w * (e.x[j] as number), 0);
+      predicted += 1 / (1 + Math.exp(-s));
+    }
+    const observed = examples.filter((e) => e.y === 1).length;
+    expect(predicted).toBeCloseTo(observed, 6);
+  });
+
+  it('stays finite when every label is the same', () => {
+    const model = fitLogistic([
+      { x: [1], y: 1 },
+      { x: [2], y: 1 },
+    ]);
+    expect(Number.isFinite(model.bias)).toBe(true);
+    expect(model.bias + 1.5 * (model.weights[0] as number)).toBeGreaterThan(3);
+  });
+
   it('rejects an empty training set', () => {
     expect(() => fitLogistic([])).toThrow(RangeError);
   });

@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '@cache/core';
 import { describe, expect, it } from 'vitest';
-import { parsePairs, readPairs } from '../src/pairs-csv.js';
+import { parsePairs } from '../src/pairs-csv.js';
+import { readPairsFile } from '../src/pairs-file.js';
 
 describe('parsePairs', () => {
   it('reads RFC 4180 quoting: commas, doubled quotes and newlines inside fields', () => {
@@ -43,7 +44,7 @@ describe('parsePairs', () => {
   });
 
   it('reads the bundled fixture and the project data set', async () => {
-    const fixture = await readPairs(
+    const fixture = await readPairsFile(
       new URL('./fixtures/small-pairs.csv', import.meta.url).pathname,
     );
     expect(fixture).toHaveLength(9);
@@ -51,7 +52,9 @@ describe('parsePairs', () => {
       question1: 'How do I fly from Paris to London?',
       kind: 'direction',
     });
-    const data = await readPairs(new URL('../data/near-miss-pairs.csv', import.meta.url).pathname);
+    const data = await readPairsFile(
+      new URL('../data/near-miss-pairs.csv', import.meta.url).pathname,
+    );
     expect(data.length).toBeGreaterThan(300);
     const kinds = new Set(data.map((p) => p.kind));
     for (const k of [
@@ -68,6 +71,8 @@ describe('parsePairs', () => {
   });
 
   it('rejects a missing file with a message naming it', async () => {
-    await expect(readPairs('/nonexistent/pairs.csv')).rejects.toThrow(/\/nonexistent\/pairs\.csv/);
+    await expect(readPairsFile('/nonexistent/pairs.csv')).rejects.toThrow(
+      /\/nonexistent\/pairs\.csv/,
+    );
   });
 });
