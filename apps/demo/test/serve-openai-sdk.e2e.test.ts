@@ -4,7 +4,7 @@ import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/ch
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantOf } from '../src/serve/request-options.js';
 import { ScriptedOpenAI, UPSTREAM_KEY } from './support/scripted-openai.js';
-import { startService } from './support/service.js';
+import { ADMIN_HEADERS, startService } from './support/service.js';
 
 const CHAT = '/v1/chat/completions';
 const CLIENT_KEY = 'sk-client-of-the-service';
@@ -368,9 +368,13 @@ describe('the service behind the openai SDK', () => {
 
   it('says shared on followers of one model call, and both counters agree on misses', async () => {
     const stats = async () =>
-      (await (await fetch(`${service.base}/cache/stats`)).json()) as { misses: number };
+      (await (await fetch(`${service.base}/cache/stats`, { headers: ADMIN_HEADERS })).json()) as {
+        misses: number;
+      };
     const metric = async () => {
-      const text = await (await fetch(`${service.base}/metrics`)).text();
+      const text = await (
+        await fetch(`${service.base}/metrics`, { headers: ADMIN_HEADERS })
+      ).text();
       return Number(text.match(/^llm_cache_misses_total (\d+)/m)?.[1]);
     };
     const [statsBefore, metricBefore] = [(await stats()).misses, await metric()];

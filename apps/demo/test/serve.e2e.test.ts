@@ -267,7 +267,9 @@ describe('demo serve over HTTP', () => {
     expect(counter(metrics, 'llm_cache_requests_total', '{source="bypass"}')).toBe(1);
     // The refresh (cache-control: no-cache) is not a miss, as /cache/stats counts.
     expect(counter(metrics, 'llm_cache_misses_total')).toBe(11);
-    const stats = (await (await fetch(`${base}/cache/stats`)).json()) as { misses: number };
+    const stats = (await (await fetch(`${base}/cache/stats`, { headers: ADMIN })).json()) as {
+      misses: number;
+    };
     expect(stats.misses).toBe(11);
     expect(counter(metrics, 'llm_cache_http_errors_total', '{status="400"}')).toBe(4);
     expect(counter(metrics, 'llm_cache_http_errors_total', '{status="413"}')).toBe(1);

@@ -184,6 +184,7 @@ export function buildService(options: ServiceOptions): FastifyInstance {
     if (notCached !== undefined) {
       metrics.notCached(notCached[0]);
       req.headers[BYPASS_HEADER] = 'true';
+      req.notCachedReason = notCached[1];
       // On the raw response, so a hijacked (streamed) answer carries it too.
       reply.raw.setHeader('x-cache-reason', notCached[1]);
     }

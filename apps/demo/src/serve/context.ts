@@ -29,5 +29,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling, from `Authorization` (set by the access hook before any route runs). */
     caller: Caller;
+    /**
+     * Why the service answers this request without the cache (an anonymous caller, a prompt too
+     * long), set by the request checks before the route runs; it is the `x-cache-reason`.
+     */
+    notCachedReason?: string;
   }
 }

@@ -29,7 +29,9 @@ export function chatRoutes(app: FastifyInstance, ctx: ServiceContext, upstream?:
       return passThrough(ctx, req, reply, upstream, '/chat/completions', mapped.bypass, signal);
     }
     if (options.bypass === true && upstream !== undefined) {
-      const why = 'bypass requested (x-cache-bypass, or cache-control: no-cache, no-store)';
+      const why =
+        req.notCachedReason ??
+        'bypass requested (x-cache-bypass, or cache-control: no-cache, no-store)';
       return passThrough(ctx, req, reply, upstream, '/chat/completions', why, signal);
     }
     options.signal = signal;
@@ -40,7 +42,7 @@ export function chatRoutes(app: FastifyInstance, ctx: ServiceContext, upstream?:
         await streamAnswer(ctx, req, reply, mapped.request, options, includeUsage);
         return reply;
       }
-      return await plainAnswer(ctx, reply, mapped.request, options);
+      return await plainAnswer(ctx, reply, mapped.request, options, req.notCachedReason);
     } catch (error) {
       return sendAnswerError(ctx, req, reply, error, timeout);
     }
@@ -52,6 +54,7 @@ async function plainAnswer(
   reply: FastifyReply,
   request: ChatRequest,
   options: RequestOptions,
+  notCachedReason: string | undefined,
 ) {
   const started = performance.now();
   const result = await ctx.cache.complete(request, options);
@@ -60,6 +63,7 @@ async function plainAnswer(
   const id = completionId();
   rememberServed(ctx, id, result);
   reply.headers(cacheHeaders(served, result, result.response.usage));
+  if (notCachedReason !== undefined) reply.header('x-cache-reason', notCachedReason);
   return reply.send(toChatCompletion(result.response, { id, zeroUsage: isFree(served) }));
 }
 

@@ -40,7 +40,9 @@ export function responsesRoutes(
     if ('bypass' in mapped)
       return passThrough(ctx, req, reply, upstream, '/responses', mapped.bypass, signal);
     if (options.bypass === true && upstream !== undefined) {
-      const why = 'bypass requested (x-cache-bypass, or cache-control: no-cache, no-store)';
+      const why =
+        req.notCachedReason ??
+        'bypass requested (x-cache-bypass, or cache-control: no-cache, no-store)';
       return passThrough(ctx, req, reply, upstream, '/responses', why, signal);
     }
     options.signal = signal;

@@ -23,6 +23,10 @@ export class WordEmbedder implements Embedder {
   }
 }
 
+/** The admin token of the test service, and the header that carries it. */
+export const ADMIN_TOKEN = 'clients-e2e-admin-token-0123456789';
+export const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
 /** The caching service in front of `upstream`, listening on a free loopback port. */
 export async function startService(
   upstream: ScriptedOpenAI,
@@ -46,6 +50,7 @@ export async function startService(
     cache,
     description: 'clients e2e',
     processMetrics: false,
+    adminToken: ADMIN_TOKEN,
     upstream: { baseURL: upstream.baseURL, apiKey: UPSTREAM_KEY },
     ...extra,
   });
