@@ -133,7 +133,7 @@ const JUDGE_SCENARIOS: Scenario[] = [
  */
 async function runJudgeStep(parts: CacheParts, config: DemoConfig, model: string): Promise<void> {
   const threshold = operatingPointFor(parts.embedder.id).threshold;
-  const band = { low: threshold - 0.05, high: Math.min(1, threshold + 0.05) };
+  const band = { low: threshold - 0.1, high: Math.min(1, threshold + 0.1) };
   const judgeModel = new ScriptedJudgeModel();
   // The default guard, remembering the score it gave each candidate prompt, for the output.
   const defaultGuard = createDefaultGuard(parts.embedder.id);
@@ -152,7 +152,7 @@ async function runJudgeStep(parts: CacheParts, config: DemoConfig, model: string
   });
   console.log('6. the optional judge of uncertain candidates (option `judge`, off by default)');
   console.log(
-    `   band        guard scores in [${band.low.toFixed(3)}, ${band.high.toFixed(3)}) go to the judge (the guard's threshold ${threshold} ± 0.05)`,
+    `   band        guard scores in [${band.low.toFixed(3)}, ${band.high.toFixed(3)}) go to the judge (the guard's threshold ${threshold} ± 0.1)`,
   );
   console.log(
     `   judge       SCRIPTED, not a model: says yes when every word of the stored question but ${SCRIPTED_JUDGE_IGNORED.map((w) => `"${w}"`).join(' ')} is in the new one\n`,
