@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from './context.js';
+import { messageOf } from './errors.js';
 import { forward, type Upstream } from './upstream.js';
 
 /** What `/v1/models` and `/readyz` need to know besides the cache. */
@@ -82,8 +83,9 @@ export function serviceRoutes(
     let degraded = false;
     await Promise.all(
       Object.entries(options.readiness ?? {}).map(async ([name, check]) => {
-        const problem = await check().catch((error: unknown) => String(error));
-        checks[name] = problem ?? 'ok';
+        const problem = await check().catch((error: unknown) => messageOf(error));
+        // Any caller may ask: the answer names the component, never where it lives.
+        checks[name] = problem === undefined ? 'ok' : messageOf(problem);
         if (problem !== undefined) degraded = true;
       }),
     );
