@@ -1,7 +1,5 @@
-import type { DecisionWeights, GuardFeatures } from '@cache/core';
 import { describe, expect, it } from 'vitest';
 import {
-  type Candidate,
   type CandidateRow,
   calibrate,
   fitWeights,
@@ -10,45 +8,7 @@ import {
 } from '../src/calibration.js';
 import { fitLogistic } from '../src/logistic.js';
 import { scoreOutcomes } from '../src/protocol-metrics.js';
-
-const zero: DecisionWeights = {
-  bias: 0,
-  similarity: 0,
-  extraMax: 0,
-  extraMin: 0,
-  overlap: 0,
-  oneSided: 0,
-  extraNouns: 0,
-  substituted: 0,
-  added: 0,
-  unmatchedShare: 0,
-  answerKind: 0,
-};
-/** Score = sigmoid(20 × (similarity − 0.8)): ranks by similarity only. */
-const bySimilarity: DecisionWeights = { ...zero, bias: -16, similarity: 20 };
-
-function features(similarity: number, extraMax = 0): GuardFeatures {
-  return {
-    similarity,
-    extraMax,
-    extraMin: 0,
-    overlap: 1,
-    oneSided: 0,
-    extraNouns: 0,
-    substituted: 0,
-    added: 0,
-    unmatchedShare: 0,
-    answerKind: 0,
-  };
-}
-
-function candidate(similarity: number, isOwn: boolean, conflicts = 0, extraMax = 0): Candidate {
-  return { isOwn, conflicts, features: features(similarity, extraMax) };
-}
-
-function row(isDuplicate: boolean, ...candidates: Candidate[]): CandidateRow {
-  return { isDuplicate, exact: false, exactIsOwn: false, candidates };
-}
+import { BY_SIMILARITY, candidate, row } from './candidate-fixtures.js';
 
 const base = { embedderId: 'test', provenance: 'test' };
 
@@ -70,7 +30,7 @@ describe('scoreOutcomes', () => {
 });
 
 describe('replay', () => {
-  const point = { ...base, weights: bySimilarity, minSimilarity: 0.7, threshold: 0.5 };
+  const point = { ...base, weights: BY_SIMILARITY, minSimilarity: 0.7, threshold: 0.5 };
 
   it('serves the first candidate that passes, in similarity order', () => {
     // The best candidate is another question: a wrong hit even though the own one would pass.
@@ -162,7 +122,7 @@ describe('calibration', () => {
   });
 
   it('draws a curve whose recall grows as the threshold falls', () => {
-    const curve = precisionRecallCurve(rows, bySimilarity, 0.6, base);
+    const curve = precisionRecallCurve(rows, BY_SIMILARITY, 0.6, base);
     expect(curve.length).toBeGreaterThan(3);
     for (let i = 1; i < curve.length; i++) {
       expect(curve[i]?.threshold).toBeLessThan(curve[i - 1]?.threshold as number);
@@ -176,7 +136,7 @@ describe('calibration', () => {
     const result = calibrate(rows, {
       embedderId: 'test',
       targetPrecision: 0.95,
-      weights: bySimilarity,
+      weights: BY_SIMILARITY,
       floors: [0.6],
     });
     expect(result.reachedTarget).toBe(true);
@@ -196,7 +156,7 @@ describe('calibration', () => {
     const result = calibrate(noisy, {
       embedderId: 'test',
       targetPrecision: 0.99,
-      weights: bySimilarity,
+      weights: BY_SIMILARITY,
       floors: [0.6],
     });
     expect(result.reachedTarget).toBe(false);

@@ -1,37 +1,7 @@
-import type { DecisionWeights, GuardFeatures } from '@cache/core';
 import { describe, expect, it } from 'vitest';
 import { type CandidateRow, calibrate, replay } from '../src/calibration.js';
 import { type CalibrationFile, leaveOneOut } from '../src/leave-one-out.js';
-
-const zero: DecisionWeights = {
-  bias: 0,
-  similarity: 0,
-  extraMax: 0,
-  extraMin: 0,
-  overlap: 0,
-  oneSided: 0,
-  extraNouns: 0,
-  substituted: 0,
-  added: 0,
-  unmatchedShare: 0,
-  answerKind: 0,
-};
-const bySimilarity: DecisionWeights = { ...zero, bias: -16, similarity: 20 };
-
-function features(similarity: number): GuardFeatures {
-  return {
-    similarity,
-    extraMax: 0,
-    extraMin: 0,
-    overlap: 1,
-    oneSided: 0,
-    extraNouns: 0,
-    substituted: 0,
-    added: 0,
-    unmatchedShare: 0,
-    answerKind: 0,
-  };
-}
+import { BY_SIMILARITY, features } from './candidate-fixtures.js';
 
 function row(isDuplicate: boolean, similarity: number): CandidateRow {
   return {
@@ -62,7 +32,7 @@ describe('leaveOneOut', () => {
         return calibrate(rows, {
           embedderId: 'test',
           targetPrecision: 0.99,
-          weights: bySimilarity,
+          weights: BY_SIMILARITY,
           floors: [0.5],
         });
       });
@@ -98,7 +68,7 @@ describe('leaveOneOut', () => {
       calibrate(rows, {
         embedderId: 'test',
         targetPrecision: 0.99,
-        weights: bySimilarity,
+        weights: BY_SIMILARITY,
         floors: [0.5],
       });
     const [, , c] = leaveOneOut(files, 'store-all', fit);

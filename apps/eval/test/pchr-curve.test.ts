@@ -1,46 +1,11 @@
-import type { DecisionWeights, GuardFeatures, OperatingPoint } from '@cache/core';
+import type { DecisionWeights, OperatingPoint } from '@cache/core';
 import { describe, expect, it } from 'vitest';
-import { type Candidate, type CandidateRow, replay } from '../src/calibration.js';
+import { type CandidateRow, replay } from '../src/calibration.js';
 import { pchrArea, pchrCurve, thinCurve } from '../src/pchr-curve.js';
+import { candidate, row, ZERO_WEIGHTS } from './candidate-fixtures.js';
 
-const zero: DecisionWeights = {
-  bias: 0,
-  similarity: 0,
-  extraMax: 0,
-  extraMin: 0,
-  overlap: 0,
-  oneSided: 0,
-  extraNouns: 0,
-  substituted: 0,
-  added: 0,
-  unmatchedShare: 0,
-  answerKind: 0,
-};
 /** Score = sigmoid(20 × (similarity − 0.8) − 0.5 × extraMax): similarity and extra words. */
-const weights: DecisionWeights = { ...zero, bias: -16, similarity: 20, extraMax: -0.5 };
-
-function features(similarity: number, extraMax = 0): GuardFeatures {
-  return {
-    similarity,
-    extraMax,
-    extraMin: 0,
-    overlap: 1,
-    oneSided: 0,
-    extraNouns: 0,
-    substituted: 0,
-    added: 0,
-    unmatchedShare: 0,
-    answerKind: 0,
-  };
-}
-
-function candidate(similarity: number, isOwn: boolean, conflicts = 0, extraMax = 0): Candidate {
-  return { isOwn, conflicts, features: features(similarity, extraMax) };
-}
-
-function row(isDuplicate: boolean, ...candidates: Candidate[]): CandidateRow {
-  return { isDuplicate, exact: false, exactIsOwn: false, candidates };
-}
+const weights: DecisionWeights = { ...ZERO_WEIGHTS, bias: -16, similarity: 20, extraMax: -0.5 };
 
 function pointAt(threshold: number, minSimilarity = 0.5): OperatingPoint {
   return { embedderId: 'test', provenance: 'test', weights, minSimilarity, threshold };
