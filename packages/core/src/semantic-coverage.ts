@@ -49,11 +49,15 @@ export function semanticSkipReason(ctx: CacheContext, prompt: string): string | 
   return undefined;
 }
 
-/** `semanticSkipReason`, worked out once per request and counted. */
+/**
+ * `semanticSkipReason`, worked out once per request. A cache without embedder or vector store
+ * has no semantic layer to skip: it reads no language and asks no `inspect`.
+ */
 export function semanticSkipOf(
   ctx: CacheContext,
   p: { prompt: string; semanticSkip?: string; semanticChecked?: boolean },
 ): string | undefined {
+  if (ctx.batcher === undefined || ctx.config.vectorStore === undefined) return p.semanticSkip;
   if (p.semanticChecked !== true) {
     p.semanticChecked = true;
     p.semanticSkip ??= semanticSkipReason(ctx, p.prompt);

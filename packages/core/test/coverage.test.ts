@@ -82,6 +82,17 @@ describe('coverage: prompts the embedder or guard cannot represent get exact hit
     expect((await cache.complete(ask('😀😀😀'))).source).toBe('exact');
   });
 
+  it('an exact-only cache reads no language and reports no semantic skip', async () => {
+    const cache = new SemanticCache({
+      exactStore: new MemoryExactStore(),
+      model: new CountingModel(),
+    });
+    const r = await cache.complete(ask('😀😀😀'));
+    expect(r.source).toBe('model');
+    expect(r.semanticSkip).toBeUndefined();
+    expect(cache.metrics().semanticSkips).toBe(0);
+  });
+
   it('English prompts still get semantic hits', async () => {
     const { cache } = setup(new ParrotEmbedder());
     await cache.complete(ask('What is the capital of France?'));
