@@ -144,11 +144,6 @@ export function antonymous(a: string, b: string): boolean {
   return false;
 }
 
-/** True when WordNet knows `word` (a lemma in lower case). */
-export function inWordNet(word: string): boolean {
-  return synsetsOf(word).length > 0;
-}
-
 /** True when `a` and `b` (lemmas in lower case) share a WordNet synset. */
 export function synonymous(a: string, b: string): boolean {
   if (a === b) return true;
