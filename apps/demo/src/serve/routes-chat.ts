@@ -1,14 +1,13 @@
-import { type CacheStream, type ChatRequest, type RequestOptions, scopeOfKey } from '@cache/core';
+import type { CacheStream, ChatRequest, RequestOptions } from '@cache/core';
 import { ChunkWriter, completionId, fromChatCompletionBody, toChatCompletion } from '@cache/openai';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { openEventStream, startAnswer } from './answer-start.js';
 import { cacheHeaders, isFree, rememberServed, servedAs } from './cache-headers.js';
 import type { ServiceContext } from './context.js';
 import { mapError, messageOf } from './errors.js';
 import { errorBody } from './openai-format.js';
-import { passThrough } from './pass-through.js';
 import { keepRawBody } from './raw-body.js';
-import { optionsFromHeaders } from './request-options.js';
-import { answerSignal, sendAnswerError } from './request-signal.js';
+import { sendAnswerError } from './request-signal.js';
 import type { Upstream } from './upstream.js';
 
 /**
@@ -18,31 +17,18 @@ import type { Upstream } from './upstream.js';
  */
 export function chatRoutes(app: FastifyInstance, ctx: ServiceContext, upstream?: Upstream): void {
   app.post('/v1/chat/completions', { preParsing: keepRawBody }, async (req, reply) => {
-    const { options, problems } = optionsFromHeaders(req.headers);
-    if (problems.length > 0) {
-      ctx.metrics.httpError(400);
-      return reply.code(400).send(errorBody(problems.join('; '), 'invalid_request_error'));
-    }
-    const { signal, timeout } = answerSignal(ctx, reply);
     const mapped = fromChatCompletionBody(req.body);
-    if ('bypass' in mapped) {
-      return passThrough(ctx, req, reply, upstream, '/chat/completions', mapped.bypass, signal);
-    }
-    if (options.bypass === true && upstream !== undefined) {
-      const why =
-        req.notCachedReason ??
-        'bypass requested (x-cache-bypass, or cache-control: no-cache, no-store)';
-      return passThrough(ctx, req, reply, upstream, '/chat/completions', why, signal);
-    }
-    options.signal = signal;
+    const start = await startAnswer(ctx, req, reply, upstream, '/chat/completions', mapped);
+    if ('answered' in start) return start.answered;
+    const { request, options, timeout } = start;
     const body = req.body as { stream?: boolean; stream_options?: { include_usage?: boolean } };
     try {
       if (body.stream === true) {
         const includeUsage = body.stream_options?.include_usage === true;
-        await streamAnswer(ctx, req, reply, mapped.request, options, includeUsage);
+        await streamAnswer(ctx, req, reply, request, options, includeUsage);
         return reply;
       }
-      return await plainAnswer(ctx, reply, mapped.request, options, req.notCachedReason);
+      return await plainAnswer(ctx, reply, request, options, req.notCachedReason);
     } catch (error) {
       return sendAnswerError(ctx, req, reply, error, timeout);
     }
@@ -81,24 +67,7 @@ async function streamAnswer(
   // A hit or a shared answer is already whole: its usage goes in the headers.
   const known = isFree(served) ? await stream.result : undefined;
   const writer = new ChunkWriter(request.model, includeUsage, { zeroUsage: isFree(served) });
-  reply.hijack();
-  reply.raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    ...cacheHeaders(
-      served,
-      {
-        key: stream.key,
-        matchedKey: stream.matchedKey,
-        similarity: stream.similarity,
-        semanticSkip: known?.semanticSkip,
-        reason: known?.reason,
-        scope: stream.key ? scopeOfKey(stream.key) : undefined,
-      },
-      known?.response.usage,
-    ),
-  });
+  openEventStream(reply, served, stream, known);
   // After a client disconnect the socket is gone: writing would only raise stream errors.
   const open = () => !reply.raw.destroyed && !reply.raw.writableEnded;
   const send = (chunks: unknown[]) => {

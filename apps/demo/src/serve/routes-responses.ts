@@ -1,4 +1,4 @@
-import { type ChatRequest, type RequestOptions, scopeOfKey } from '@cache/core';
+import type { ChatRequest, RequestOptions } from '@cache/core';
 import {
   fromResponsesBody,
   type ResponsesEcho,
@@ -7,14 +7,12 @@ import {
   toResponsesObject,
 } from '@cache/openai';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { openEventStream, startAnswer } from './answer-start.js';
 import { cacheHeaders, isFree, rememberServed, servedAs } from './cache-headers.js';
 import type { ServiceContext } from './context.js';
 import { mapError, messageOf } from './errors.js';
-import { errorBody } from './openai-format.js';
-import { passThrough } from './pass-through.js';
 import { keepRawBody } from './raw-body.js';
-import { optionsFromHeaders } from './request-options.js';
-import { answerSignal, sendAnswerError } from './request-signal.js';
+import { sendAnswerError } from './request-signal.js';
 import type { Upstream } from './upstream.js';
 
 type Body = Record<string, unknown>;
@@ -30,30 +28,18 @@ export function responsesRoutes(
   upstream?: Upstream,
 ): void {
   app.post('/v1/responses', { preParsing: keepRawBody }, async (req, reply) => {
-    const { options, problems } = optionsFromHeaders(req.headers);
-    if (problems.length > 0) {
-      ctx.metrics.httpError(400);
-      return reply.code(400).send(errorBody(problems.join('; '), 'invalid_request_error'));
-    }
-    const { signal, timeout } = answerSignal(ctx, reply);
     const mapped = fromResponsesBody(req.body);
-    if ('bypass' in mapped)
-      return passThrough(ctx, req, reply, upstream, '/responses', mapped.bypass, signal);
-    if (options.bypass === true && upstream !== undefined) {
-      const why =
-        req.notCachedReason ??
-        'bypass requested (x-cache-bypass, or cache-control: no-cache, no-store)';
-      return passThrough(ctx, req, reply, upstream, '/responses', why, signal);
-    }
-    options.signal = signal;
+    const start = await startAnswer(ctx, req, reply, upstream, '/responses', mapped);
+    if ('answered' in start) return start.answered;
+    const { request, options, timeout } = start;
     const body = req.body as Body;
     try {
       if (body.stream === true) {
-        await streamResponse(ctx, req, reply, mapped.request, options, body);
+        await streamResponse(ctx, req, reply, request, options, body);
         return reply;
       }
       const started = performance.now();
-      const result = await ctx.cache.complete(mapped.request, options);
+      const result = await ctx.cache.complete(request, options);
       const served = servedAs(result.source, result.shared, options);
       ctx.metrics.observe(result, (performance.now() - started) / 1000, false, served);
       const echo = echoOf(body, isFree(served));
@@ -90,23 +76,7 @@ async function streamResponse(
   const served = servedAs(stream.source, stream.shared === true, options);
   const known = isFree(served) ? await stream.result : undefined;
   const echo = echoOf(body, isFree(served));
-  reply.hijack();
-  reply.raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    ...cacheHeaders(
-      served,
-      {
-        key: stream.key,
-        matchedKey: stream.matchedKey,
-        similarity: stream.similarity,
-        semanticSkip: known?.semanticSkip,
-        scope: stream.key ? scopeOfKey(stream.key) : undefined,
-      },
-      known?.response.usage,
-    ),
-  });
+  openEventStream(reply, served, stream, known);
   const open = () => !reply.raw.destroyed && !reply.raw.writableEnded;
   let sequence = 0;
   const send = (type: string, data: Body) => {
