@@ -140,14 +140,7 @@ export function resolveCacheConfig(options: SemanticCacheOptions): ResolvedCache
     }
     return v;
   };
-  const num = (
-    v: unknown,
-    name: string,
-    fallback: number,
-    min: number,
-    max: number,
-    integer: boolean,
-  ): number => {
+  const num: NumberOption = (v, name, fallback, min, max, integer) => {
     if (v === undefined) return fallback;
     if (
       typeof v !== 'number' ||
@@ -338,16 +331,19 @@ function resolveLanguages(
   };
 }
 
+/** Checks a number option in [min, max] (an integer when `integer`), or gives `fallback` when unset. */
+type NumberOption = (
+  v: unknown,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  integer: boolean,
+) => number;
+
 function resolveCircuitBreaker(
   v: SemanticCacheOptions['circuitBreaker'],
-  num: (
-    v: unknown,
-    name: string,
-    fallback: number,
-    min: number,
-    max: number,
-    integer: boolean,
-  ) => number,
+  num: NumberOption,
 ): CircuitBreakerOptions | false {
   if (v === false) return false;
   if (v === undefined) return {};
