@@ -149,6 +149,9 @@ describe('guard conflict rules', () => {
     ['What are the advantages of remote work?', 'What are the disadvantages of remote work?'],
     ['What causes high blood pressure?', 'What causes low blood pressure?'],
     ['Is it legal to own a drone?', 'Is it illegal to own a drone?'],
+    // Not in the hand list: WordNet's antonyms.
+    ['How do I make my hair thicker?', 'How do I make my hair thinner?'],
+    ['Why do prices rise in winter?', 'Why do prices fall in winter?'],
   ])('antonyms: %s / %s', (a, b) => {
     expect(kinds(a, b)).toContain('antonym');
   });

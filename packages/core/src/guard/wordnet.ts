@@ -128,20 +128,37 @@ function withHeads(ids: readonly number[]): number[] {
   return out;
 }
 
+/** What antonymy needs of one word: its verb, adjective and adverb synsets with their cluster heads, and their antonyms. */
+interface AntonymFacts {
+  synsets: readonly number[];
+  opposites: readonly number[];
+}
+
+/** Antonym facts of recently compared words (bounded like `remembered`). */
+const rememberedAntonyms = new Map<string, AntonymFacts>();
+
+function antonymFactsOf(word: string): AntonymFacts {
+  let facts = rememberedAntonyms.get(word);
+  if (facts === undefined) {
+    const synsets = withHeads(synsetsOf(word).filter((id) => ANTONYM_POS.has(id & 3)));
+    facts = { synsets, opposites: synsets.flatMap((id) => pointers(id, '!')) };
+    if (rememberedAntonyms.size >= REMEMBERED) rememberedAntonyms.clear();
+    rememberedAntonyms.set(word, facts);
+  }
+  return facts;
+}
+
 /**
  * True when WordNet records `a` and `b` (lemmas) as antonyms, directly or through the head of
- * an adjective cluster (`thick` / `thin`, `increase` / `decrease`, `buy` / `sell`).
+ * an adjective cluster (`thick` / `thin`, `increase` / `decrease`, `buy` / `sell`). Each word's
+ * synsets and antonyms are read from the data files once and remembered.
  */
 export function antonymous(a: string, b: string): boolean {
   if (a === b) return false;
-  const x = synsetsOf(a).filter((id) => ANTONYM_POS.has(id & 3));
-  if (x.length === 0) return false;
-  const y = withHeads(synsetsOf(b).filter((id) => ANTONYM_POS.has(id & 3)));
-  if (y.length === 0) return false;
-  for (const id of withHeads(x)) {
-    for (const opposite of pointers(id, '!')) if (y.includes(opposite)) return true;
-  }
-  return false;
+  const { opposites } = antonymFactsOf(a);
+  if (opposites.length === 0) return false;
+  const { synsets } = antonymFactsOf(b);
+  return opposites.some((id) => synsets.includes(id));
 }
 
 /** True when `a` and `b` (lemmas in lower case) share a WordNet synset. */
