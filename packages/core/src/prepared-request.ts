@@ -114,13 +114,17 @@ export function prepareRequest(
       }
     } else if (c.ruleLanguages !== '*') {
       // Words the rules cannot read might be personal or time-sensitive: the conservative policy.
-      // (Only `keyOf`, which reports no policy, can get here before the detector has loaded.)
-      const guess = prompts.language(prompt) ?? { language: 'unloaded', scores: {} };
-      if (guess.language !== undefined && !coversLanguage(c.ruleLanguages, guess)) {
+      // A prompt without words has none to read. Only `keyOf`, which reports no policy, can get
+      // here before the detector has loaded (no guess): taken as not understood.
+      const guess = prompts.language(prompt);
+      const understood =
+        guess !== undefined &&
+        (guess.language === undefined || coversLanguage(c.ruleLanguages, guess));
+      if (!understood) {
         category = 'unknown-language';
         if (c.unknownLanguageTtlMs === 'no-store') {
           cacheable = false;
-          reason = `the prompt's language (${guess.language}) is not one the TTL rules understand (${c.ruleLanguages.join(', ')}), so it is not cached; set unknownLanguageTtlMs to cache such prompts`;
+          reason = `the prompt's language (${guess?.language ?? 'not detected yet'}) is not one the TTL rules understand (${c.ruleLanguages.join(', ')}), so it is not cached; set unknownLanguageTtlMs to cache such prompts`;
         } else {
           ttlMs = options.ttlMs ?? c.unknownLanguageTtlMs;
         }
